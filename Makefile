@@ -1,0 +1,32 @@
+# Vindaris: `make run` serves the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
+
+.PHONY: run test venv lint format check-deploy clean
+
+run:
+	@scripts/run.sh
+
+test: venv
+	@scripts/require-system.sh
+	@scripts/with-services.sh $(VENV)/bin/pytest $(ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.lock
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf .state

@@ -1,0 +1,60 @@
+"""Resolve "this organization, for this user" in one place.
+
+Outsiders (not signed in as a member) get 404 for every URL under /o/<slug>/, exactly as for
+a slug that does not exist; members whose role is too low get 403.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
+
+from .models import Membership, Organization, Role
+
+
+class OrgRequest(HttpRequest):
+    """A request that went through `org_view`: organization and membership are resolved."""
+
+    organization: Organization
+    membership: Membership
+
+
+def get_membership(user: Any, slug: str) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(organization__slug=slug, user=user)
+        .first()
+    )
+
+
+def org_view(
+    min_role: str = Role.VIEWER,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Decorate a view under /o/<org_slug>/: 404 for outsiders, 403 below `min_role`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(request.get_full_path())
+                return redirect_to_login(request.get_full_path())
+            membership = get_membership(request.user, org_slug)
+            if membership is None:
+                raise Http404("No such organization.")
+            if not membership.has_role(min_role):
+                raise PermissionDenied("Your role does not allow this.")
+            request.organization = membership.organization  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        wrapper.org_min_role = min_role  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from . import selectors
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The request's organization and membership, and the user's organizations for the switcher
+    (queried only if a template asks)."""
+    if not request.user.is_authenticated:
+        return {}
+    user = request.user
+    return {
+        "organization": getattr(request, "organization", None),
+        "membership": getattr(request, "membership", None),
+        "nav_memberships": lambda: selectors.memberships_for_user(user=user),  # type: ignore[arg-type]
+    }

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from vindaris.tenancy import urls as tenancy_urls
+
+# Every page of an organization lives under /o/<org_slug>/ and is resolved by tenancy.access.
+org_patterns = [
+    *tenancy_urls.org_urlpatterns,
+]
+
+urlpatterns = [
+    *tenancy_urls.public_urlpatterns,
+    # Accounts: /accounts/ (login with email, logout, password reset)
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # Staff: /admin/
+    path("admin/", admin.site.urls),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+]
