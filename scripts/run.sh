@@ -11,17 +11,34 @@ scripts/require-system.sh
 make -s venv
 mkdir -p "$state/mail" "$state/logs"
 
+# One `make run` per checkout: a second one would share, then stop, the first one's services.
+if [ -f "$state/run.pid" ] && kill -0 "$(cat "$state/run.pid")" 2>/dev/null; then
+  echo "Vindaris is already running from this folder (process $(cat "$state/run.pid"))." >&2
+  exit 1
+fi
+py="$root/.venv/bin/python"
+if ! "$py" -c 'import socket, sys; socket.create_server(("127.0.0.1", int(sys.argv[1]))).close()' \
+  "$port" 2>/dev/null; then
+  echo "Port $port on 127.0.0.1 is in use; pick another, e.g.  PORT=8001 make run" >&2
+  exit 1
+fi
+echo $$ >"$state/run.pid"
+
 pids=()
 cleanup() {
+  local rc=$?
   trap - INT TERM EXIT
   echo; echo "Stopping Vindaris..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   scripts/services.sh stop "$state"
+  rm -f "$state/run.pid"
   echo "Stopped."
+  exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C is the normal way to stop: exit cleanly.
+trap 'exit 0' INT TERM
 
 scripts/services.sh start "$state"
 set -a; . "$state/env"; set +a
@@ -30,7 +47,6 @@ export DEBUG=${DEBUG:-true}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$port}
 export EMAIL_URL=${EMAIL_URL:-filemail://$state/mail}
 export STATIC_ROOT="$state/static"
-py="$root/.venv/bin/python"
 
 "$py" manage.py migrate --no-input -v0
 "$py" manage.py seed_demo
@@ -41,15 +57,23 @@ pids+=($!)
 "$root/.venv/bin/celery" -A vindaris beat -l info -s "$state/celerybeat-schedule" >"$state/logs/beat.log" 2>&1 &
 pids+=($!)
 "$py" manage.py runserver "127.0.0.1:$port" --noreload >"$state/logs/web.log" 2>&1 &
-pids+=($!)
+web=$!
+pids+=($web)
 
-for _ in $(seq 100); do
-  "$py" - "$port" <<'PY' 2>/dev/null && break
-import sys, urllib.request
-urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
-PY
+up=0
+for _ in $(seq 150); do
+  kill -0 "$web" 2>/dev/null || break
+  if "$py" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+    "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+    up=1; break
+  fi
   sleep 0.2
 done
+if [ $up = 0 ]; then
+  echo "The web server did not start; the end of $state/logs/web.log:" >&2
+  tail -n 20 "$state/logs/web.log" >&2
+  exit 1
+fi
 
 cat <<MSG
 
@@ -60,12 +84,14 @@ cat <<MSG
     lead@acme.example      Acme lead
     planner@acme.example   Acme planner
     viewer@acme.example    Acme viewer
-    lead@globex.example    Globex lead   (admin@globex.example administers Globex)
+    admin@globex.example   Globex admin
+    lead@globex.example    Globex lead
 
-  Emails are written to   $state/mail/
+  Emails are written to    $state/mail/
   Logs (web, worker, beat) $state/logs/
   Press Ctrl-C to stop everything.
 
 MSG
 wait -n "${pids[@]}" || true
-echo "A process stopped; see $state/logs/." >&2
+echo "A process stopped unexpectedly; see $state/logs/." >&2
+exit 1

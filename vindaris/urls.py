@@ -7,6 +7,9 @@ from vindaris.tenancy import urls as tenancy_urls
 # Every page of an organization lives under /o/<org_slug>/ and is resolved by tenancy.access.
 org_patterns = [
     *tenancy_urls.org_urlpatterns,
+    path("", include("goals.urls")),
+    path("", include("work.urls")),
+    path("", include("traceability.urls")),
 ]
 
 urlpatterns = [

@@ -1,1 +1,166 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from goals.models import CheckIn, Goal, Outcome
+from vindaris.tenancy.models import Membership, Organization
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+LIVE_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+LIVE = Q(status__in=LIVE_STATUSES)
+
+
+class Origin(models.TextChoices):
+    GOAL_PAGE = "goal_page", "Goal page"
+    QUICK_ADD = "quick_add", "Quick add"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+
+
+class Task(models.Model):
+    """A unit of work, linked to the goal it serves (empty only for orphaned work)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    outcome = models.ForeignKey(
+        Outcome, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    assignee = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    estimate = models.PositiveIntegerField(default=1, help_text="Effort points")
+    due_date = models.DateField(null=True, blank=True)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.GOAL_PAGE)
+    # When someone last stood behind this task's link to its goal (created, moved, confirmed).
+    # A goal's later material change makes the link suspect.
+    link_confirmed_at = models.DateTimeField()
+    # A written reason to keep working on a stranded task; holds until the goal changes again.
+    kept_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="task_org_number_key"),
+            models.UniqueConstraint(fields=["organization", "id"], name="task_org_id_key"),
+            models.CheckConstraint(
+                condition=Q(outcome__isnull=True) | Q(goal__isnull=False),
+                name="task_outcome_needs_goal",
+            ),
+        ]
+        indexes = [
+            # the goal page and roll-ups: live work per goal
+            models.Index(
+                fields=["organization", "goal", "status"],
+                name="task_org_goal_status_idx",
+            ),
+            # orphaned work: live tasks without a goal
+            models.Index(
+                fields=["organization", "number"],
+                name="task_org_orphaned_idx",
+                condition=Q(goal__isnull=True) & Q(status__in=["todo", "in_progress", "blocked"]),
+            ),
+            # the work list filtered by assignee
+            models.Index(
+                fields=["organization", "assignee", "number"], name="task_org_assignee_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"T-{self.number}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def is_orphaned(self) -> bool:
+        return self.is_live and self.goal_id is None
+
+    @property
+    def is_stranded(self) -> bool:
+        """Needs `goal` loaded: live work under a goal that is not active."""
+        return self.is_live and self.goal is not None and not self.goal.is_active
+
+    @property
+    def is_suspect(self) -> bool:
+        """Needs `goal` loaded: the goal changed materially since the link was confirmed."""
+        return (
+            self.is_live
+            and self.goal is not None
+            and self.goal.material_change_at is not None
+            and self.goal.material_change_at > self.link_confirmed_at
+        )
+
+
+class TaskEvent(models.Model):
+    """A task's link and status history: created under X, moved X → Y, confirmed, status a → b."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "created"
+        MOVED = "moved", "moved"
+        CONFIRMED = "confirmed", "confirmed the link"
+        KEPT = "kept", "kept on a stranded goal"
+        STATUS = "status", "changed status"
+        EDITED = "edited", "edited"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    from_goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=TaskStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=TaskStatus.choices, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["task", "-created_at"], name="taskevent_task_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.kind}"
+
+
+class CheckInCredit(models.Model):
+    """A task credited for an outcome's move in a check-in ("what moved this?")."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="credits")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="credits")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["check_in", "task"], name="checkincredit_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} credited in {self.check_in_id}"

@@ -146,6 +146,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Services enqueue jobs (a reconcile after a goal or task change) on commit when enabled.
+JOBS_ENABLED = env.bool("JOBS_ENABLED", default=True)
 
 LOGGING = {
     "version": 1,

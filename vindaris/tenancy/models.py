@@ -168,3 +168,19 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class Sequence(models.Model):
+    """Per-organization counters behind human numbers (G-12, O-3, T-345)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=16)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="sequence_org_name_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.name}={self.value}"

@@ -1,0 +1,159 @@
+"""Every read of goals, outcomes, check-ins and goal history."""
+
+from datetime import date
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from vindaris.tenancy.models import Membership, Organization
+
+from .models import CheckIn, Goal, GoalEvent, GoalStatus, Outcome
+
+
+def goal_get(*, organization: Organization, number: int) -> Goal | None:
+    """The organization's goal with this number (parent and owner loaded), or None."""
+    return (
+        Goal.objects.select_related("parent", "owner__user")
+        .filter(organization=organization, number=number)
+        .first()
+    )
+
+
+def outcome_get(*, organization: Organization, number: int) -> Outcome | None:
+    return (
+        Outcome.objects.select_related("goal")
+        .filter(organization=organization, number=number)
+        .first()
+    )
+
+
+def ancestors(*, goal: Goal) -> list[Goal]:
+    """The goal's parents from the root down to its direct parent, in one query."""
+    if goal.parent_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE up(id, parent_id, depth) AS (
+                SELECT id, parent_id, 1 FROM goals_goal
+                 WHERE organization_id = %s AND id = %s
+                UNION ALL
+                SELECT g.id, g.parent_id, up.depth + 1 FROM goals_goal g
+                  JOIN up ON g.id = up.parent_id AND g.organization_id = %s
+                 WHERE up.depth < 1000
+            )
+            SELECT id, depth FROM up
+            """,
+            [goal.organization_id, goal.parent_id, goal.organization_id],
+        )
+        depth_of = dict(cursor.fetchall())
+    goals = Goal.objects.select_related("owner__user").filter(id__in=depth_of)
+    return sorted(goals, key=lambda g: -depth_of[g.pk])
+
+
+def subtree_ids(*, goal: Goal) -> set[int]:
+    """Ids of the goal and all its descendants, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE down(id) AS (
+                SELECT id FROM goals_goal WHERE organization_id = %s AND id = %s
+                UNION
+                SELECT g.id FROM goals_goal g JOIN down ON g.parent_id = down.id
+                 WHERE g.organization_id = %s
+            )
+            SELECT id FROM down
+            """,
+            [goal.organization_id, goal.pk, goal.organization_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def goal_tree_order(*, organization: Organization) -> list[tuple[int, int]]:
+    """(goal id, depth) for every goal, parents before children, siblings by priority then
+    number: the order of the indented goal list. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE tree(id, depth, path) AS (
+                SELECT id, 0, ARRAY[priority, number] FROM goals_goal
+                 WHERE organization_id = %s AND parent_id IS NULL
+                UNION ALL
+                SELECT g.id, t.depth + 1, t.path || ARRAY[g.priority, g.number]
+                  FROM goals_goal g JOIN tree t ON g.parent_id = t.id
+                 WHERE g.organization_id = %s
+            )
+            SELECT id, depth FROM tree ORDER BY path
+            """,
+            [organization.pk, organization.pk],
+        )
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def goal_list(
+    *,
+    organization: Organization,
+    status: str = "",
+    owner: Membership | None = None,
+    priority: int | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    search: str = "",
+) -> list[tuple[Goal, int]]:
+    """Goals in hierarchy order with their depth, filtered; owners loaded. Two queries."""
+    order = goal_tree_order(organization=organization)
+    goals = Goal.objects.filter(organization=organization).select_related("owner__user")
+    if status:
+        goals = goals.filter(status=status)
+    if owner is not None:
+        goals = goals.filter(owner=owner)
+    if priority:
+        goals = goals.filter(priority=priority)
+    if period_start:
+        goals = goals.filter(Q(end_date__isnull=True) | Q(end_date__gte=period_start))
+    if period_end:
+        goals = goals.filter(Q(start_date__isnull=True) | Q(start_date__lte=period_end))
+    if search:
+        goals = goals.filter(title__icontains=search)
+    by_id = {g.pk: g for g in goals}
+    return [(by_id[gid], depth) for gid, depth in order if gid in by_id]
+
+
+def goal_choices(*, organization: Organization) -> QuerySet[Goal]:
+    """Goals a task or sub-goal may be attached to, for form choice fields."""
+    return Goal.objects.filter(organization=organization).order_by("number")
+
+
+def active_goal_choices(*, organization: Organization) -> QuerySet[Goal]:
+    return goal_choices(organization=organization).filter(status=GoalStatus.ACTIVE)
+
+
+def children_of(*, goal: Goal) -> QuerySet[Goal]:
+    return (
+        Goal.objects.filter(organization_id=goal.organization_id, parent=goal)
+        .select_related("owner__user")
+        .order_by("priority", "number")
+    )
+
+
+def outcomes_of(*, goal: Goal) -> QuerySet[Outcome]:
+    return Outcome.objects.filter(organization_id=goal.organization_id, goal=goal).order_by(
+        "number"
+    )
+
+
+def goal_history(*, goal: Goal, limit: int = 50) -> QuerySet[GoalEvent]:
+    """The goal's most recent history rows, actors loaded."""
+    return (
+        GoalEvent.objects.filter(organization_id=goal.organization_id, goal=goal)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def check_ins_of(*, outcome: Outcome, limit: int = 100) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.filter(organization_id=outcome.organization_id, outcome=outcome)
+        .select_related("author")
+        .order_by("-checked_on", "-id")[:limit]
+    )

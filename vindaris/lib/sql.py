@@ -1,0 +1,19 @@
+"""Helpers for constraints Django cannot declare: composite foreign keys between tenant tables."""
+
+from django.db import migrations
+
+
+def composite_fk(
+    table: str, columns: tuple[str, ...], target: str, target_columns: tuple[str, ...], name: str
+) -> migrations.RunSQL:
+    """A deferrable composite foreign key, e.g. (organization_id, goal_id) -> goal(organization_id, id).
+
+    It guarantees in the database that a row never points at another organization's row.
+    """
+    cols = ", ".join(columns)
+    tcols = ", ".join(target_columns)
+    return migrations.RunSQL(
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({cols}) "
+        f"REFERENCES {target} ({tcols}) DEFERRABLE INITIALLY DEFERRED",
+        f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+    )

@@ -1,0 +1,313 @@
+"""Every write to tasks and their link history. Work is created from goals."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from goals import services as goal_services
+from goals.models import CheckIn, Goal, GoalEvent, Outcome
+from vindaris.lib.jobs import enqueue_reconcile
+from vindaris.tenancy.models import Membership, Organization, User
+from vindaris.tenancy.numbering import next_number
+
+from .models import LIVE_STATUSES, CheckInCredit, Origin, Task, TaskEvent, TaskStatus
+
+TASK_FIELDS = {
+    "title": "Title",
+    "description": "Description",
+    "outcome": "Outcome",
+    "assignee": "Assignee",
+    "estimate": "Estimate",
+    "due_date": "Due",
+}
+
+
+def _check_same_org(organization: Organization, **objs: Any) -> None:
+    for name, obj in objs.items():
+        if obj is not None and obj.organization_id != organization.pk:
+            raise ValidationError({name: "Select a valid choice."})
+
+
+def _check_outcome(goal: Goal | None, outcome: Outcome | None) -> None:
+    if outcome is not None and (goal is None or outcome.goal_id != goal.pk):
+        raise ValidationError({"outcome": "The outcome must belong to the task's goal."})
+
+
+def _display(task: Task, field: str) -> str:
+    value = getattr(task, field)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Membership):
+        return value.user.display_name
+    if isinstance(value, Outcome):
+        return value.key
+    return str(value)
+
+
+def _event(task: Task, actor: User | None, kind: str, **fields: Any) -> TaskEvent:
+    return TaskEvent(
+        organization_id=task.organization_id, task=task, actor=actor, kind=kind, **fields
+    )
+
+
+@transaction.atomic
+def task_create(
+    *,
+    organization: Organization,
+    actor: User,
+    goal: Goal | None,
+    title: str,
+    origin: str = Origin.GOAL_PAGE,
+    description: str = "",
+    outcome: Outcome | None = None,
+    assignee: Membership | None = None,
+    estimate: int = 1,
+    due_date: date | None = None,
+    status: str = TaskStatus.TODO,
+) -> Task:
+    """Create a task under `goal` with the next T-number and a "created under" history row.
+
+    Work without a goal (orphaned from birth) is only accepted outside the goal page, and only
+    where the organization allows capturing it."""
+    _check_same_org(organization, goal=goal, outcome=outcome, assignee=assignee)
+    if goal is None and (origin == Origin.GOAL_PAGE or not organization.allow_goalless_work):
+        raise ValidationError({"goal": "Choose the goal this work serves."})
+    _check_outcome(goal, outcome)
+    if estimate < 0:
+        raise ValidationError({"estimate": "Effort cannot be negative."})
+    task = Task.objects.create(
+        organization=organization,
+        number=next_number(organization, "task"),
+        title=title.strip(),
+        description=description,
+        goal=goal,
+        outcome=outcome,
+        assignee=assignee,
+        estimate=estimate,
+        due_date=due_date,
+        status=status,
+        origin=origin,
+        link_confirmed_at=timezone.now(),
+        created_by=actor,
+    )
+    _event(task, actor, TaskEvent.Kind.CREATED, to_goal=goal, to_status=status).save()
+    enqueue_reconcile(organization.pk)
+    return task
+
+
+def _locked(organization: Organization, task: Task) -> Task:
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("goal", "outcome", "assignee__user")
+        .get(organization=organization, pk=task.pk)
+    )
+
+
+@transaction.atomic
+def task_update(*, organization: Organization, actor: User, task: Task, **fields: Any) -> Task:
+    """Edit a task's own fields (not its goal: see task_move; not its status: task_set_status)."""
+    task = _locked(organization, task)
+    unknown = set(fields) - set(TASK_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown task fields: {sorted(unknown)}")
+    _check_same_org(organization, outcome=fields.get("outcome"), assignee=fields.get("assignee"))
+    _check_outcome(task.goal, fields.get("outcome", task.outcome))
+    before = {f: _display(task, f) for f in TASK_FIELDS}
+    old = {f: getattr(task, f) for f in TASK_FIELDS}
+    for f, value in fields.items():
+        setattr(task, f, value.strip() if f == "title" else value)
+    changes = {
+        TASK_FIELDS[f]: [before[f], _display(task, f)]
+        for f in TASK_FIELDS
+        if getattr(task, f) != old[f]
+    }
+    if changes:
+        task.save()
+        _event(task, actor, TaskEvent.Kind.EDITED, changes=changes).save()
+    return task
+
+
+@transaction.atomic
+def task_move(
+    *,
+    organization: Organization,
+    actor: User,
+    task: Task,
+    to_goal: Goal,
+    reason: str,
+    outcome: Outcome | None = None,
+) -> Task:
+    """Move a task to another goal, with a reason; the new link counts as confirmed."""
+    task = _locked(organization, task)
+    _check_same_org(organization, to_goal=to_goal, outcome=outcome)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the work moves."})
+    if to_goal is None:
+        raise ValidationError({"to_goal": "Choose the goal this work should serve."})
+    _check_outcome(to_goal, outcome)
+    from_goal = task.goal
+    task.goal = to_goal
+    task.outcome = outcome
+    task.link_confirmed_at = timezone.now()
+    task.kept_reason = ""
+    task.save(update_fields=["goal", "outcome", "link_confirmed_at", "kept_reason", "updated_at"])
+    _event(
+        task,
+        actor,
+        TaskEvent.Kind.MOVED,
+        from_goal=from_goal,
+        to_goal=to_goal,
+        reason=reason.strip(),
+    ).save()
+    enqueue_reconcile(organization.pk)
+    return task
+
+
+@transaction.atomic
+def task_set_status(
+    *, organization: Organization, actor: User, task: Task, status: str, reason: str = ""
+) -> Task:
+    """Change a task's status with a history row."""
+    task = _locked(organization, task)
+    if status not in TaskStatus.values:
+        raise ValidationError({"status": "Select a valid status."})
+    if status == task.status:
+        return task
+    old = task.status
+    task.status = status
+    task.save(update_fields=["status", "updated_at"])
+    _event(
+        task, actor, TaskEvent.Kind.STATUS, from_status=old, to_status=status, reason=reason
+    ).save()
+    enqueue_reconcile(organization.pk)
+    return task
+
+
+@transaction.atomic
+def task_confirm_link(
+    *, organization: Organization, actor: User, task: Task, reason: str = ""
+) -> Task:
+    """A planner stands behind the task's link to its goal again: it is no longer suspect."""
+    task = _locked(organization, task)
+    if task.goal is None:
+        raise ValidationError("Work without a goal has no link to confirm: link it to a goal.")
+    task.link_confirmed_at = timezone.now()
+    task.save(update_fields=["link_confirmed_at", "updated_at"])
+    _event(task, actor, TaskEvent.Kind.CONFIRMED, to_goal=task.goal, reason=reason).save()
+    enqueue_reconcile(organization.pk)
+    return task
+
+
+@transaction.atomic
+def task_keep(*, organization: Organization, actor: User, task: Task, reason: str) -> Task:
+    """Keep working on a stranded task, with a written reason; it shows as "kept" until its goal
+    changes again."""
+    task = _locked(organization, task)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this work continues."})
+    if not task.is_stranded:
+        raise ValidationError("Only work on a goal that is not active can be kept.")
+    task.kept_reason = reason.strip()[:300]
+    task.link_confirmed_at = timezone.now()
+    task.save(update_fields=["kept_reason", "link_confirmed_at", "updated_at"])
+    _event(task, actor, TaskEvent.Kind.KEPT, to_goal=task.goal, reason=task.kept_reason).save()
+    enqueue_reconcile(organization.pk)
+    return task
+
+
+@transaction.atomic
+def goal_confirm_links(*, organization: Organization, actor: User, goal: Goal) -> int:
+    """Confirm the links of every suspect live task of the goal at once; return how many."""
+    goal = Goal.objects.select_for_update().get(organization=organization, pk=goal.pk)
+    if goal.material_change_at is None:
+        return 0
+    suspect = list(
+        Task.objects.select_for_update()
+        .filter(
+            organization=organization,
+            goal=goal,
+            status__in=LIVE_STATUSES,
+            link_confirmed_at__lt=goal.material_change_at,
+        )
+        .only("pk", "organization_id")
+    )
+    if not suspect:
+        return 0
+    now = timezone.now()
+    Task.objects.filter(pk__in=[t.pk for t in suspect]).update(
+        link_confirmed_at=now, updated_at=now
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            _event(t, actor, TaskEvent.Kind.CONFIRMED, to_goal=goal, reason="confirmed all")
+            for t in suspect
+        ]
+    )
+    goal_services.goal_event_record(
+        goal=goal,
+        actor=actor,
+        kind=GoalEvent.Kind.LINKS_CONFIRMED,
+        summary=f"confirmed {len(suspect)} suspect link{'s' if len(suspect) != 1 else ''}",
+    )
+    enqueue_reconcile(organization.pk)
+    return len(suspect)
+
+
+@transaction.atomic
+def check_in_record(
+    *,
+    organization: Organization,
+    actor: User,
+    outcome: Outcome,
+    value: Decimal,
+    note: str = "",
+    checked_on: date | None = None,
+    credited_tasks: list[Task] | tuple[Task, ...] = (),
+) -> CheckIn:
+    """Record a check-in of an outcome, crediting tasks of the outcome's goal for the move."""
+    for task in credited_tasks:
+        if task.organization_id != organization.pk or task.goal_id != outcome.goal_id:
+            raise ValidationError({"credited_tasks": "Only tasks of this goal can be credited."})
+    check_in = goal_services.check_in_create(
+        organization=organization,
+        actor=actor,
+        outcome=outcome,
+        value=value,
+        note=note,
+        checked_on=checked_on,
+    )
+    CheckInCredit.objects.bulk_create(
+        [
+            CheckInCredit(organization=organization, check_in=check_in, task=task)
+            for task in {t.pk: t for t in credited_tasks}.values()
+        ]
+    )
+    return check_in
+
+
+@transaction.atomic
+def goal_delete(*, organization: Organization, actor: User, goal: Goal) -> int:
+    """Delete a goal. Its tasks become orphaned (history kept), its sub-goals move up to its
+    parent, its outcomes and check-ins go with it. Returns the number of orphaned live tasks."""
+    tasks = list(
+        Task.objects.select_for_update()
+        .filter(organization=organization, goal=goal)
+        .only("pk", "organization_id", "status")
+    )
+    Task.objects.filter(pk__in=[t.pk for t in tasks]).update(
+        goal=None, outcome=None, updated_at=timezone.now()
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            _event(
+                t, actor, TaskEvent.Kind.MOVED, from_goal=goal, reason=f"goal {goal.key} deleted"
+            )
+            for t in tasks
+        ]
+    )
+    goal_services.goal_delete_detached(organization=organization, actor=actor, goal=goal)
+    return sum(1 for t in tasks if t.status in LIVE_STATUSES)
