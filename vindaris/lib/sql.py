@@ -6,7 +6,7 @@ from django.db import migrations
 def composite_fk(
     table: str, columns: tuple[str, ...], target: str, target_columns: tuple[str, ...], name: str
 ) -> migrations.RunSQL:
-    """A deferrable composite foreign key, e.g. (organization_id, goal_id) -> goal(organization_id, id).
+    """A deferrable composite foreign key such as (organization_id, goal_id) -> goal.
 
     It guarantees in the database that a row never points at another organization's row.
     """
