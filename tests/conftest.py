@@ -5,6 +5,7 @@ import os
 import pytest
 from django.test import Client
 
+from tests.builders import make_goal, make_outcome, make_task
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from vindaris.tenancy.models import Membership, Organization, Role, User
 
@@ -72,6 +73,20 @@ def client_for():
 @pytest.fixture
 def htmx_headers() -> dict[str, str]:
     return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def url_samples(org, admin) -> dict[str, str]:
+    """A real object of `org` for every URL keyword used under /o/<slug>/, so that a 404 proves
+    the organization check and not a missing object."""
+    goal = make_goal(org, admin)
+    outcome = make_outcome(org, admin, goal)
+    task = make_task(org, admin, goal, outcome=outcome)
+    return {
+        "goal_number": str(goal.number),
+        "outcome_number": str(outcome.number),
+        "task_number": str(task.number),
+    }
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

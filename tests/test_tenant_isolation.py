@@ -1,7 +1,6 @@
 import pytest
 from django.test import Client, override_settings
 
-from tests.builders import make_goal, make_outcome, make_task
 from tests.isolation import classify, find_leaks
 
 
@@ -12,20 +11,6 @@ def test_every_url_pattern_is_classified():
 
 def test_organization_pages_exist_to_be_checked():
     assert len([r for r in classify() if r.kind == "organization"]) >= 5
-
-
-@pytest.fixture
-def url_samples(org, admin) -> dict[str, str]:
-    """A real object of `org` for every URL keyword used under /o/<slug>/, so that a 404 proves
-    the organization check and not a missing object."""
-    goal = make_goal(org, admin)
-    outcome = make_outcome(org, admin, goal)
-    task = make_task(org, admin, goal, outcome=outcome)
-    return {
-        "goal_number": str(goal.number),
-        "outcome_number": str(outcome.number),
-        "task_number": str(task.number),
-    }
 
 
 def test_a_member_of_another_organization_gets_404_everywhere_and_writes_nothing(
