@@ -1,4 +1,3 @@
-import pytest
 from django.test import Client, override_settings
 
 from tests.isolation import classify, find_leaks
