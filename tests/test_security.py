@@ -66,3 +66,23 @@ def test_four_failures_do_not_lock(org, admin):
         REMOTE_ADDR="203.0.113.10",
     )
     assert ok.status_code == 302
+
+
+def test_sessions_expire_after_two_weeks_without_activity(org, admin, client_for, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert settings.SESSION_COOKIE_AGE == 14 * 24 * 3600
+    client = client_for(admin)
+    response = client.get(f"/o/{org.slug}/")
+    assert response.status_code == 200
+    # Every request renews the expiry...
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
+    # ...and once it has passed, the session is gone: back to the login page.
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(f"/o/{org.slug}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
