@@ -8,7 +8,7 @@ enqueue is logged and dropped: the scheduled reconciler heals what the event wou
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,12 @@ RECONCILE_TASK = "traceability.reconcile_organization"
 
 
 def enqueue(task_name: str, *args: object) -> None:
-    """Send `task_name(*args)` once the current transaction commits; log, never raise."""
+    """Send `task_name(*args)` once the current transaction commits; log, never raise.
+
+    The same job asked for several times in one transaction is sent once."""
+    key = (task_name, args)
+    if any(getattr(func, "job_key", None) == key for _, func, _ in connection.run_on_commit):
+        return
 
     def send() -> None:
         from vindaris.celery import app
@@ -28,6 +33,7 @@ def enqueue(task_name: str, *args: object) -> None:
                 "Could not enqueue %s%r; the reconciler will catch up", task_name, args
             )
 
+    send.job_key = key  # type: ignore[attr-defined]
     if getattr(settings, "JOBS_ENABLED", True):
         transaction.on_commit(send)
 
