@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
 
-.PHONY: run test venv lint format check-deploy clean
+.PHONY: run test venv lint format clean
 
 run:
 	@scripts/run.sh

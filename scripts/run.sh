@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: set everything up on this machine and serve Vindaris with demo data, a Celery
-# worker and beat. Ctrl-C (or SIGINT/SIGTERM) stops everything this script started.
+# worker and beat. Ctrl-C (SIGINT), SIGTERM or closing the terminal stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,13 +24,31 @@ if ! "$py" -c 'import socket, sys; socket.create_server(("127.0.0.1", int(sys.ar
 fi
 echo $$ >"$state/run.pid"
 
+# Each process runs in a session of its own, so that only this script handles Ctrl-C and the
+# terminal's signals, and stopping one stops all of its children (the Celery pool included).
 pids=()
+spawn() {
+  local log=$1; shift
+  setsid "$@" >"$state/logs/$log.log" 2>&1 &
+  pids+=($!)
+}
 cleanup() {
   local rc=$?
-  trap - INT TERM EXIT
+  # Finish stopping the services whatever happens now: ignore further signals (make forwards its
+  # own SIGTERM) and errors (a closed terminal).
+  trap "" INT TERM HUP
+  trap - EXIT
+  set +e
   echo; echo "Stopping Vindaris..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+  for _ in $(seq 100); do # up to 10 seconds to stop gracefully, then force it
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
+  wait 2>/dev/null
   scripts/services.sh stop "$state"
   rm -f "$state/run.pid"
   echo "Stopped."
@@ -38,27 +56,29 @@ cleanup() {
 }
 trap cleanup EXIT
 # Ctrl-C is the normal way to stop: exit cleanly.
-trap 'exit 0' INT TERM
+trap 'exit 0' INT TERM HUP
 
 scripts/services.sh start "$state"
 set -a; . "$state/env"; set +a
 export DJANGO_SETTINGS_MODULE=vindaris.settings.base
 export DEBUG=${DEBUG:-true}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$port}
-export EMAIL_URL=${EMAIL_URL:-filemail://$state/mail}
+# django-environ reads filemail:////abs/path as absolute (with three slashes the path is relative).
+export EMAIL_URL=${EMAIL_URL:-filemail:///$state/mail}
 export STATIC_ROOT="$state/static"
 
+# Static files are collected while the database is migrated and seeded (it needs no database).
+"$py" manage.py collectstatic --no-input -v0 &
+collect=$!
 "$py" manage.py migrate --no-input -v0
 "$py" manage.py seed_demo
-"$py" manage.py collectstatic --no-input -v0
+wait "$collect"
 
-"$root/.venv/bin/celery" -A vindaris worker -c 2 -l info >"$state/logs/worker.log" 2>&1 &
-pids+=($!)
-"$root/.venv/bin/celery" -A vindaris beat -l info -s "$state/celerybeat-schedule" >"$state/logs/beat.log" 2>&1 &
-pids+=($!)
-"$py" manage.py runserver "127.0.0.1:$port" --noreload >"$state/logs/web.log" 2>&1 &
-web=$!
-pids+=($web)
+spawn worker "$root/.venv/bin/celery" -A vindaris worker -c 2 -l info
+spawn beat "$root/.venv/bin/celery" -A vindaris beat -l info -s "$state/celerybeat-schedule"
+# migrate ran the system checks already.
+spawn web "$py" manage.py runserver "127.0.0.1:$port" --noreload --skip-checks
+web=${pids[-1]}
 
 up=0
 for _ in $(seq 150); do
