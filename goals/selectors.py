@@ -1,5 +1,6 @@
 """Every read of goals, outcomes, check-ins and goal history."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
@@ -69,25 +70,60 @@ def subtree_ids(*, goal: Goal) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+# Every goal of an organization with its depth and its sort path: parents before children,
+# siblings by priority then number. The order of the indented goal list.
+_TREE_CTE = """
+    WITH RECURSIVE tree(id, depth, path) AS (
+        SELECT id, 0, ARRAY[priority, number] FROM goals_goal
+         WHERE organization_id = %s AND parent_id IS NULL
+        UNION ALL
+        SELECT g.id, t.depth + 1, t.path || ARRAY[g.priority, g.number]
+          FROM goals_goal g JOIN tree t ON g.parent_id = t.id
+         WHERE g.organization_id = %s
+    )
+"""
+
+GOAL_LIST_PAGE_SIZE = 200
+
+
 def goal_tree_order(*, organization: Organization) -> list[tuple[int, int]]:
     """(goal id, depth) for every goal, parents before children, siblings by priority then
     number: the order of the indented goal list. One query."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            WITH RECURSIVE tree(id, depth, path) AS (
-                SELECT id, 0, ARRAY[priority, number] FROM goals_goal
-                 WHERE organization_id = %s AND parent_id IS NULL
-                UNION ALL
-                SELECT g.id, t.depth + 1, t.path || ARRAY[g.priority, g.number]
-                  FROM goals_goal g JOIN tree t ON g.parent_id = t.id
-                 WHERE g.organization_id = %s
-            )
-            SELECT id, depth FROM tree ORDER BY path
-            """,
+            _TREE_CTE + "SELECT id, depth FROM tree ORDER BY path",  # noqa: S608 - constant SQL
             [organization.pk, organization.pk],
         )
         return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def _filtered_goals(
+    organization: Organization,
+    *,
+    status: str = "",
+    owner: Membership | None = None,
+    priority: int | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    search: str = "",
+) -> QuerySet[Goal]:
+    goals = Goal.objects.filter(organization=organization)
+    if status:
+        goals = goals.filter(status=status)
+    if owner is not None:
+        goals = goals.filter(owner=owner)
+    if priority:
+        goals = goals.filter(priority=priority)
+    if period_start or period_end:
+        # A goal without any dates belongs to no period; an open end overlaps every later one.
+        goals = goals.exclude(start_date__isnull=True, end_date__isnull=True)
+    if period_start:
+        goals = goals.filter(Q(end_date__isnull=True) | Q(end_date__gte=period_start))
+    if period_end:
+        goals = goals.filter(Q(start_date__isnull=True) | Q(start_date__lte=period_end))
+    if search:
+        goals = goals.filter(title__icontains=search)
+    return goals
 
 
 def goal_list(
@@ -102,21 +138,112 @@ def goal_list(
 ) -> list[tuple[Goal, int]]:
     """Goals in hierarchy order with their depth, filtered; owners loaded. Two queries."""
     order = goal_tree_order(organization=organization)
-    goals = Goal.objects.filter(organization=organization).select_related("owner__user")
-    if status:
-        goals = goals.filter(status=status)
-    if owner is not None:
-        goals = goals.filter(owner=owner)
-    if priority:
-        goals = goals.filter(priority=priority)
-    if period_start:
-        goals = goals.filter(Q(end_date__isnull=True) | Q(end_date__gte=period_start))
-    if period_end:
-        goals = goals.filter(Q(start_date__isnull=True) | Q(start_date__lte=period_end))
-    if search:
-        goals = goals.filter(title__icontains=search)
+    goals = _filtered_goals(
+        organization,
+        status=status,
+        owner=owner,
+        priority=priority,
+        period_start=period_start,
+        period_end=period_end,
+        search=search,
+    ).select_related("owner__user")
     by_id = {g.pk: g for g in goals}
     return [(by_id[gid], depth) for gid, depth in order if gid in by_id]
+
+
+@dataclass(frozen=True)
+class GoalListPage:
+    """One page of the indented goal list."""
+
+    rows: list[tuple[Goal, int]]
+    total: int
+    number: int
+    per_page: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def is_paginated(self) -> bool:
+        return self.total > self.per_page
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
+
+
+def _tree_page(
+    goals: QuerySet[Goal], organization: Organization, *, offset: int, limit: int
+) -> tuple[list[tuple[int, int]], int]:
+    """(id, depth) of the goals of `goals` in tree order, from `offset`, and how many there are."""
+    # The filters stay in the ORM: their compiled SQL becomes a subquery, values as parameters.
+    ids_sql, ids_params = goals.values("id").query.sql_with_params()
+    sql = f"""{_TREE_CTE}
+        SELECT id, depth, count(*) OVER () FROM tree
+         WHERE id IN ({ids_sql})
+         ORDER BY path LIMIT %s OFFSET %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization.pk, organization.pk, *ids_params, limit, offset])
+        rows = cursor.fetchall()
+    return [(row[0], row[1]) for row in rows], (rows[0][2] if rows else 0)
+
+
+def goal_list_page(
+    *,
+    organization: Organization,
+    page: int = 1,
+    per_page: int = GOAL_LIST_PAGE_SIZE,
+    status: str = "",
+    owner: Membership | None = None,
+    priority: int | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    search: str = "",
+) -> GoalListPage:
+    """One page of the filtered goals in hierarchy order with their depth; owners loaded.
+    Two queries whatever the number of goals (two more for a page past the end)."""
+    goals = _filtered_goals(
+        organization,
+        status=status,
+        owner=owner,
+        priority=priority,
+        period_start=period_start,
+        period_end=period_end,
+        search=search,
+    )
+    number = max(1, page)
+    order, total = _tree_page(goals, organization, offset=(number - 1) * per_page, limit=per_page)
+    if not order and number > 1:
+        # Past the end (an old link, a hand-edited URL): show the last page instead.
+        number = max(1, -(-goals.count() // per_page))
+        order, total = _tree_page(
+            goals, organization, offset=(number - 1) * per_page, limit=per_page
+        )
+    by_id = Goal.objects.select_related("owner__user").in_bulk([gid for gid, _ in order])
+    rows = [(by_id[gid], depth) for gid, depth in order if gid in by_id]
+    return GoalListPage(rows=rows, total=total, number=number, per_page=per_page)
 
 
 def goal_choices(*, organization: Organization) -> QuerySet[Goal]:

@@ -2,10 +2,11 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from vindaris.lib.jobs import enqueue_reconcile
@@ -14,6 +15,8 @@ from vindaris.tenancy.numbering import next_number
 
 from . import selectors
 from .models import CheckIn, Direction, Goal, GoalEvent, GoalStatus, Outcome, Priority
+
+M = TypeVar("M", bound=Model)
 
 GOAL_FIELDS = {
     "title": "Title",
@@ -63,6 +66,65 @@ def _check_period(start_date: date | None, end_date: date | None) -> None:
         raise ValidationError({"end_date": "The period must end on or after its start."})
 
 
+def _check_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Give it a title."})
+    return title
+
+
+def _check_priority(priority: Any) -> int:
+    """The priority as a number; an unknown priority is an input error, not a 500."""
+    try:
+        value = int(priority)
+    except (TypeError, ValueError):
+        value = 0
+    if value not in Priority.values:
+        raise ValidationError({"priority": "Select a valid choice."})
+    return value
+
+
+def _check_status(status: Any) -> str:
+    if status not in GoalStatus.values:
+        raise ValidationError({"status": "Select a valid choice."})
+    return str(status)
+
+
+def _check_outcome_values(baseline: Decimal, target: Decimal, direction: str) -> None:
+    if direction not in Direction.values:
+        raise ValidationError({"direction": "Select a valid choice."})
+    if direction == Direction.INCREASE and target <= baseline:
+        raise ValidationError({"target": "To increase, the target must be above the baseline."})
+    if direction == Direction.DECREASE and target >= baseline:
+        raise ValidationError({"target": "To decrease, the target must be below the baseline."})
+
+
+def get_for_update(queryset: QuerySet[M], *, organization: Organization, pk: Any, field: str) -> M:
+    """Lock and return the organization's row `pk` of `queryset`. Another organization's row is
+    rejected exactly like a missing one: as an invalid choice of `field`, before any write.
+
+    The lock is FOR NO KEY UPDATE: rows that reference this one (a task being added to the goal)
+    are not held up, since no service changes a row's key."""
+    row = (
+        queryset.select_for_update(of=("self",), no_key=True)
+        .filter(organization=organization, pk=pk)
+        .first()
+    )
+    if row is None:
+        raise ValidationError({field: "Select a valid choice."})
+    return row
+
+
+def _lock_goal_tree(organization: Organization) -> None:
+    """Serialize re-parenting within an organization until the transaction ends: two moves that
+    are each fine alone (A under B, B under A) must not both pass the cycle check."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('goals.goal_tree:' || %s, 0))",
+            [organization.pk],
+        )
+
+
 def goal_event_record(
     *, goal: Goal, actor: User | None, kind: str, changes: dict | None = None, summary: str = ""
 ) -> GoalEvent:
@@ -72,7 +134,7 @@ def goal_event_record(
         actor=actor,
         kind=kind,
         changes=changes or {},
-        summary=summary,
+        summary=summary[:300],
     )
 
 
@@ -90,14 +152,18 @@ def goal_create(
     start_date: date | None = None,
     end_date: date | None = None,
 ) -> Goal:
-    """Create a goal with the next G-number and a "created" history row."""
+    """Create a goal with the next G-number and a "created" history row. Parent and owner must
+    belong to `organization`; the period must not end before it starts."""
     _check_same_org(organization, parent=parent, owner=owner)
+    title = _check_title(title)
+    priority = _check_priority(priority)
+    status = _check_status(status)
     _check_period(start_date, end_date)
     now = timezone.now()
     goal = Goal.objects.create(
         organization=organization,
         number=next_number(organization, "goal"),
-        title=title.strip(),
+        title=title,
         description=description,
         parent=parent,
         owner=owner,
@@ -137,16 +203,26 @@ def _mark_material_change(goal: Goal, reason: str, now: Any) -> None:
 @transaction.atomic
 def goal_update(*, organization: Organization, actor: User, goal: Goal, **fields: Any) -> Goal:
     """Change a goal's fields; record old → new; a material change makes its live work's links
-    suspect (and leaving `active` strands its live work, which is derived from the status)."""
-    goal = (
-        Goal.objects.select_for_update(of=("self",))
-        .select_related("owner__user", "parent")
-        .get(organization=organization, pk=goal.pk)
-    )
+    suspect (and leaving `active` strands its live work, which is derived from the status).
+    The parent stays in the organization and never inside the goal's own subtree."""
     unknown = set(fields) - set(GOAL_FIELDS)
     if unknown:
         raise TypeError(f"Unknown goal fields: {sorted(unknown)}")
+    if fields.get("parent") is not None:
+        _lock_goal_tree(organization)  # before the row lock, so every mover takes them in order
+    goal = get_for_update(
+        Goal.objects.select_related("owner__user", "parent"),
+        organization=organization,
+        pk=goal.pk,
+        field="goal",
+    )
     _check_same_org(organization, parent=fields.get("parent"), owner=fields.get("owner"))
+    if "title" in fields:
+        fields["title"] = _check_title(fields["title"])
+    if "priority" in fields:
+        fields["priority"] = _check_priority(fields["priority"])
+    if "status" in fields:
+        fields["status"] = _check_status(fields["status"])
     new_parent = fields.get("parent", goal.parent)
     if new_parent is not None and new_parent.pk in selectors.subtree_ids(goal=goal):
         raise ValidationError({"parent": "A goal cannot sit under itself or one of its sub-goals."})
@@ -155,21 +231,21 @@ def goal_update(*, organization: Organization, actor: User, goal: Goal, **fields
     old = {f: getattr(goal, f) for f in GOAL_FIELDS}
     before = {f: _display(goal, f) for f in GOAL_FIELDS}
     for f, value in fields.items():
-        setattr(goal, f, value.strip() if f == "title" else value)
-    changes = {
-        GOAL_FIELDS[f]: [before[f], _display(goal, f)]
-        for f in GOAL_FIELDS
-        if getattr(goal, f) != old[f]
-    }
-    if not changes:
+        setattr(goal, f, value)
+    changed = [f for f in GOAL_FIELDS if getattr(goal, f) != old[f]]
+    if not changed:
         return goal
+    changes = {GOAL_FIELDS[f]: [before[f], _display(goal, f)] for f in changed}
     now = timezone.now()
+    update_fields = [*changed, "updated_at"]
     if goal.status == GoalStatus.ACTIVE and old["status"] != GoalStatus.ACTIVE:
         goal.activated_at = now
+        update_fields.append("activated_at")
     reason = _material_change(goal, old)
     if reason:
         _mark_material_change(goal, reason, now)
-    goal.save()
+        update_fields += ["material_change_at", "material_change"]
+    goal.save(update_fields=update_fields)
     goal_event_record(
         goal=goal, actor=actor, kind=GoalEvent.Kind.UPDATED, changes=changes, summary=reason
     )
@@ -191,14 +267,16 @@ def outcome_create(
     direction: str = Direction.INCREASE,
     due_date: date | None = None,
 ) -> Outcome:
-    """Add an outcome (key result) to a goal, with the next O-number."""
+    """Add an outcome (key result) to a goal of `organization`, with the next O-number; its
+    current value starts at the baseline unless given."""
     _check_same_org(organization, goal=goal)
+    title = _check_title(title)
     _check_outcome_values(baseline, target, direction)
     outcome = Outcome.objects.create(
         organization=organization,
         goal=goal,
         number=next_number(organization, "outcome"),
-        title=title.strip(),
+        title=title,
         unit=unit,
         baseline=baseline,
         target=target,
@@ -212,38 +290,34 @@ def outcome_create(
     return outcome
 
 
-def _check_outcome_values(baseline: Decimal, target: Decimal, direction: str) -> None:
-    if direction == Direction.INCREASE and target <= baseline:
-        raise ValidationError({"target": "To increase, the target must be above the baseline."})
-    if direction == Direction.DECREASE and target >= baseline:
-        raise ValidationError({"target": "To decrease, the target must be below the baseline."})
-
-
 @transaction.atomic
 def outcome_update(
     *, organization: Organization, actor: User, outcome: Outcome, **fields: Any
 ) -> Outcome:
     """Change an outcome; a changed target is a material change of its goal."""
-    outcome = Outcome.objects.select_for_update().get(organization=organization, pk=outcome.pk)
     unknown = set(fields) - set(OUTCOME_FIELDS)
     if unknown:
         raise TypeError(f"Unknown outcome fields: {sorted(unknown)}")
+    outcome = get_for_update(
+        Outcome.objects.all(), organization=organization, pk=outcome.pk, field="outcome"
+    )
+    if "title" in fields:
+        fields["title"] = _check_title(fields["title"])
     before = {f: _display(outcome, f) for f in OUTCOME_FIELDS}
     old = {f: getattr(outcome, f) for f in OUTCOME_FIELDS}
     for f, value in fields.items():
         setattr(outcome, f, value)
     _check_outcome_values(outcome.baseline, outcome.target, outcome.direction)
-    changes = {
-        f"{outcome.key} {OUTCOME_FIELDS[f]}": [before[f], _display(outcome, f)]
-        for f in OUTCOME_FIELDS
-        if getattr(outcome, f) != old[f]
-    }
-    if not changes:
+    changed = [f for f in OUTCOME_FIELDS if getattr(outcome, f) != old[f]]
+    if not changed:
         return outcome
-    outcome.save()
-    goal = Goal.objects.select_for_update().get(pk=outcome.goal_id)
+    changes = {
+        f"{outcome.key} {OUTCOME_FIELDS[f]}": [before[f], _display(outcome, f)] for f in changed
+    }
+    outcome.save(update_fields=[*changed, "updated_at"])
+    goal = Goal.objects.select_for_update().get(organization=organization, pk=outcome.goal_id)
     reason = ""
-    if outcome.target != old["target"]:
+    if "target" in changed:
         reason = f"{outcome.key} target {before['target']} → {outcome.target}"
         _mark_material_change(goal, reason, timezone.now())
         goal.save(update_fields=["material_change_at", "material_change", "updated_at"])
@@ -264,8 +338,14 @@ def check_in_create(
     note: str = "",
     checked_on: date | None = None,
 ) -> CheckIn:
-    """Record a new value of an outcome; the outcome's current value follows the latest one."""
-    outcome = Outcome.objects.select_for_update().get(organization=organization, pk=outcome.pk)
+    """Record a new value of an outcome of `organization`, keeping the value it replaces; the
+    outcome's current value follows the newest check-in."""
+    outcome = get_for_update(
+        Outcome.objects.select_related("goal"),
+        organization=organization,
+        pk=outcome.pk,
+        field="outcome",
+    )
     check_in = CheckIn.objects.create(
         organization=organization,
         outcome=outcome,
@@ -282,7 +362,7 @@ def check_in_create(
         actor=actor,
         kind=GoalEvent.Kind.CHECK_IN,
         changes={f"{outcome.key} value": [str(check_in.previous_value), str(value)]},
-        summary=note[:300],
+        summary=note,
     )
     return check_in
 
@@ -290,8 +370,28 @@ def check_in_create(
 @transaction.atomic
 def goal_delete_detached(*, organization: Organization, actor: User, goal: Goal) -> None:
     """Delete a goal whose work has already been detached (see work.services.goal_delete):
-    its sub-goals move up to its parent; its outcomes and check-ins go with it."""
-    goal = Goal.objects.select_for_update().get(organization=organization, pk=goal.pk)
-    Goal.objects.filter(organization=organization, parent=goal).update(parent=goal.parent_id)
+    its sub-goals move up to its parent (a history row each); its outcomes, check-ins and own
+    history go with it."""
+    goal = get_for_update(
+        Goal.objects.select_related("parent"), organization=organization, pk=goal.pk, field="goal"
+    )
+    children = list(Goal.objects.select_for_update().filter(organization=organization, parent=goal))
+    Goal.objects.filter(pk__in=[c.pk for c in children]).update(
+        parent=goal.parent_id, updated_at=timezone.now()
+    )
+    new_parent = goal.parent.key if goal.parent else "—"
+    GoalEvent.objects.bulk_create(
+        [
+            GoalEvent(
+                organization_id=organization.pk,
+                goal=child,
+                actor=actor,
+                kind=GoalEvent.Kind.UPDATED,
+                changes={GOAL_FIELDS["parent"]: [goal.key, new_parent]},
+                summary=f"parent {goal.key} deleted",
+            )
+            for child in children
+        ]
+    )
     goal.delete()
     enqueue_reconcile(organization.pk)

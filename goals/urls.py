@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 # Organization pages: /o/<org_slug>/…
-urlpatterns: list = []
+urlpatterns = [
+    # Goals: /o/<org_slug>/goals/ (the goal page itself, goal_detail, lives with the work app)
+    path("goals/", views.goal_list, name="goal_list"),
+    path("goals/new/", views.goal_create, name="goal_create"),
+    path("goals/<int:goal_number>/edit/", views.goal_edit, name="goal_edit"),
+    # Outcomes: /o/<org_slug>/goals/<n>/outcomes/new/ and /o/<org_slug>/outcomes/<n>/
+    path("goals/<int:goal_number>/outcomes/new/", views.outcome_create, name="outcome_create"),
+    path("outcomes/<int:outcome_number>/edit/", views.outcome_edit, name="outcome_edit"),
+]

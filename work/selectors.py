@@ -107,9 +107,12 @@ def task_history(*, task: Task) -> QuerySet[TaskEvent]:
 
 
 def credits_of_task(*, task: Task) -> QuerySet[CheckInCredit]:
-    return CheckInCredit.objects.filter(
-        organization_id=task.organization_id, task=task
-    ).select_related("check_in__outcome")
+    """Check-ins that credited the task, newest first; check-in, outcome and author loaded."""
+    return (
+        CheckInCredit.objects.filter(organization_id=task.organization_id, task=task)
+        .select_related("check_in__outcome", "check_in__author")
+        .order_by("-check_in__checked_on", "-check_in__id")
+    )
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,15 @@ def work_list(
 def live_tasks_of_goal_choices(*, goal: Goal) -> QuerySet[Task]:
     """Tasks of a goal that a check-in may credit."""
     return Task.objects.filter(organization_id=goal.organization_id, goal=goal).order_by("-number")
+
+
+def outcome_choices(*, organization: Organization) -> QuerySet[Outcome]:
+    """Every outcome of the organization with its goal loaded, for moving work between goals."""
+    return (
+        Outcome.objects.filter(organization=organization)
+        .select_related("goal")
+        .order_by("goal__number", "number")
+    )
 
 
 def assignee_choices(*, organization: Organization) -> QuerySet[Membership]:

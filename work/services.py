@@ -24,6 +24,7 @@ TASK_FIELDS = {
     "estimate": "Estimate",
     "due_date": "Due",
 }
+REASON_MAX_LENGTH = 300
 
 
 def _check_same_org(organization: Organization, **objs: Any) -> None:
@@ -35,6 +36,28 @@ def _check_same_org(organization: Organization, **objs: Any) -> None:
 def _check_outcome(goal: Goal | None, outcome: Outcome | None) -> None:
     if outcome is not None and (goal is None or outcome.goal_id != goal.pk):
         raise ValidationError({"outcome": "The outcome must belong to the task's goal."})
+
+
+def _check_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Give the task a title."})
+    return title
+
+
+def _check_estimate(estimate: Any) -> None:
+    if not isinstance(estimate, int) or estimate < 0:
+        raise ValidationError({"estimate": "Effort is a whole number of points, 0 or more."})
+
+
+def _check_reason(reason: str, *, required: str = "") -> str:
+    """The reason stripped; `required` is the error when it is empty (when it must be given)."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError({"reason": required})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."})
+    return reason
 
 
 def _display(task: Task, field: str) -> str:
@@ -72,17 +95,22 @@ def task_create(
     """Create a task under `goal` with the next T-number and a "created under" history row.
 
     Work without a goal (orphaned from birth) is only accepted outside the goal page, and only
-    where the organization allows capturing it."""
+    where the organization allows capturing it. Goal, outcome and assignee belong to
+    `organization`; the outcome belongs to the goal."""
     _check_same_org(organization, goal=goal, outcome=outcome, assignee=assignee)
+    if origin not in Origin.values:
+        raise ValidationError({"origin": "Select a valid choice."})
     if goal is None and (origin == Origin.GOAL_PAGE or not organization.allow_goalless_work):
         raise ValidationError({"goal": "Choose the goal this work serves."})
     _check_outcome(goal, outcome)
-    if estimate < 0:
-        raise ValidationError({"estimate": "Effort cannot be negative."})
+    title = _check_title(title)
+    _check_estimate(estimate)
+    if status not in TaskStatus.values:
+        raise ValidationError({"status": "Select a valid status."})
     task = Task.objects.create(
         organization=organization,
         number=next_number(organization, "task"),
-        title=title.strip(),
+        title=title,
         description=description,
         goal=goal,
         outcome=outcome,
@@ -100,33 +128,38 @@ def task_create(
 
 
 def _locked(organization: Organization, task: Task) -> Task:
-    return (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("goal", "outcome", "assignee__user")
-        .get(organization=organization, pk=task.pk)
+    """The organization's task, locked, display fields loaded; another organization's task is
+    rejected like a missing one."""
+    return goal_services.get_for_update(
+        Task.objects.select_related("goal", "outcome", "assignee__user"),
+        organization=organization,
+        pk=task.pk,
+        field="task",
     )
 
 
 @transaction.atomic
 def task_update(*, organization: Organization, actor: User, task: Task, **fields: Any) -> Task:
-    """Edit a task's own fields (not its goal: see task_move; not its status: task_set_status)."""
-    task = _locked(organization, task)
+    """Edit a task's own fields (not its goal: see task_move; not its status: task_set_status),
+    with an "edited" history row of old → new."""
     unknown = set(fields) - set(TASK_FIELDS)
     if unknown:
         raise TypeError(f"Unknown task fields: {sorted(unknown)}")
+    task = _locked(organization, task)
     _check_same_org(organization, outcome=fields.get("outcome"), assignee=fields.get("assignee"))
     _check_outcome(task.goal, fields.get("outcome", task.outcome))
+    if "title" in fields:
+        fields["title"] = _check_title(fields["title"])
+    if "estimate" in fields:
+        _check_estimate(fields["estimate"])
     before = {f: _display(task, f) for f in TASK_FIELDS}
     old = {f: getattr(task, f) for f in TASK_FIELDS}
     for f, value in fields.items():
-        setattr(task, f, value.strip() if f == "title" else value)
-    changes = {
-        TASK_FIELDS[f]: [before[f], _display(task, f)]
-        for f in TASK_FIELDS
-        if getattr(task, f) != old[f]
-    }
-    if changes:
-        task.save()
+        setattr(task, f, value)
+    changed = [f for f in TASK_FIELDS if getattr(task, f) != old[f]]
+    if changed:
+        task.save(update_fields=[*changed, "updated_at"])
+        changes = {TASK_FIELDS[f]: [before[f], _display(task, f)] for f in changed}
         _event(task, actor, TaskEvent.Kind.EDITED, changes=changes).save()
     return task
 
@@ -141,13 +174,16 @@ def task_move(
     reason: str,
     outcome: Outcome | None = None,
 ) -> Task:
-    """Move a task to another goal, with a reason; the new link counts as confirmed."""
+    """Move a task to another goal, with a reason and a from → to history row. The new link
+    counts as confirmed, a kept reason no longer applies, and the old goal's outcome is dropped
+    (pass `outcome` to aim the task at one of the new goal's outcomes)."""
     task = _locked(organization, task)
     _check_same_org(organization, to_goal=to_goal, outcome=outcome)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the work moves."})
     if to_goal is None:
         raise ValidationError({"to_goal": "Choose the goal this work should serve."})
+    if to_goal.pk == task.goal_id:
+        raise ValidationError({"to_goal": "The work already serves this goal."})
+    reason = _check_reason(reason, required="Say why the work moves.")
     _check_outcome(to_goal, outcome)
     from_goal = task.goal
     task.goal = to_goal
@@ -156,12 +192,7 @@ def task_move(
     task.kept_reason = ""
     task.save(update_fields=["goal", "outcome", "link_confirmed_at", "kept_reason", "updated_at"])
     _event(
-        task,
-        actor,
-        TaskEvent.Kind.MOVED,
-        from_goal=from_goal,
-        to_goal=to_goal,
-        reason=reason.strip(),
+        task, actor, TaskEvent.Kind.MOVED, from_goal=from_goal, to_goal=to_goal, reason=reason
     ).save()
     enqueue_reconcile(organization.pk)
     return task
@@ -171,10 +202,11 @@ def task_move(
 def task_set_status(
     *, organization: Organization, actor: User, task: Task, status: str, reason: str = ""
 ) -> Task:
-    """Change a task's status with a history row."""
+    """Change a task's status with a from → to history row (nothing when it does not change)."""
     task = _locked(organization, task)
     if status not in TaskStatus.values:
         raise ValidationError({"status": "Select a valid status."})
+    reason = _check_reason(reason)
     if status == task.status:
         return task
     old = task.status
@@ -191,12 +223,16 @@ def task_set_status(
 def task_confirm_link(
     *, organization: Organization, actor: User, task: Task, reason: str = ""
 ) -> Task:
-    """A planner stands behind the task's link to its goal again: it is no longer suspect."""
+    """A planner stands behind the task's link to its goal again: it is no longer suspect.
+    A reason given earlier to keep it on a stranded goal belonged to the goal as it was then,
+    so it is cleared (keep the task again to give a new one)."""
     task = _locked(organization, task)
     if task.goal is None:
         raise ValidationError("Work without a goal has no link to confirm: link it to a goal.")
+    reason = _check_reason(reason)
     task.link_confirmed_at = timezone.now()
-    task.save(update_fields=["link_confirmed_at", "updated_at"])
+    task.kept_reason = ""
+    task.save(update_fields=["link_confirmed_at", "kept_reason", "updated_at"])
     _event(task, actor, TaskEvent.Kind.CONFIRMED, to_goal=task.goal, reason=reason).save()
     enqueue_reconcile(organization.pk)
     return task
@@ -205,24 +241,27 @@ def task_confirm_link(
 @transaction.atomic
 def task_keep(*, organization: Organization, actor: User, task: Task, reason: str) -> Task:
     """Keep working on a stranded task, with a written reason; it shows as "kept" until its goal
-    changes again."""
+    changes materially again (the link then turns suspect)."""
     task = _locked(organization, task)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why this work continues."})
+    reason = _check_reason(reason, required="Say why this work continues.")
     if not task.is_stranded:
-        raise ValidationError("Only work on a goal that is not active can be kept.")
-    task.kept_reason = reason.strip()[:300]
+        raise ValidationError("Only live work on a goal that is not active can be kept.")
+    task.kept_reason = reason
     task.link_confirmed_at = timezone.now()
     task.save(update_fields=["kept_reason", "link_confirmed_at", "updated_at"])
-    _event(task, actor, TaskEvent.Kind.KEPT, to_goal=task.goal, reason=task.kept_reason).save()
+    _event(task, actor, TaskEvent.Kind.KEPT, to_goal=task.goal, reason=reason).save()
     enqueue_reconcile(organization.pk)
     return task
 
 
 @transaction.atomic
 def goal_confirm_links(*, organization: Organization, actor: User, goal: Goal) -> int:
-    """Confirm the links of every suspect live task of the goal at once; return how many."""
-    goal = Goal.objects.select_for_update().get(organization=organization, pk=goal.pk)
+    """Confirm the links of every suspect live task of the goal at once (a history row each and
+    one on the goal); return how many. Kept reasons of those tasks are cleared, as in
+    task_confirm_link."""
+    goal = goal_services.get_for_update(
+        Goal.objects.all(), organization=organization, pk=goal.pk, field="goal"
+    )
     if goal.material_change_at is None:
         return 0
     suspect = list(
@@ -239,7 +278,7 @@ def goal_confirm_links(*, organization: Organization, actor: User, goal: Goal) -
         return 0
     now = timezone.now()
     Task.objects.filter(pk__in=[t.pk for t in suspect]).update(
-        link_confirmed_at=now, updated_at=now
+        link_confirmed_at=now, kept_reason="", updated_at=now
     )
     TaskEvent.objects.bulk_create(
         [
@@ -268,10 +307,19 @@ def check_in_record(
     checked_on: date | None = None,
     credited_tasks: list[Task] | tuple[Task, ...] = (),
 ) -> CheckIn:
-    """Record a check-in of an outcome, crediting tasks of the outcome's goal for the move."""
-    for task in credited_tasks:
-        if task.organization_id != organization.pk or task.goal_id != outcome.goal_id:
-            raise ValidationError({"credited_tasks": "Only tasks of this goal can be credited."})
+    """Record a check-in of an outcome of `organization`, crediting tasks of the outcome's goal
+    for the move (checked against the database, not the objects passed in)."""
+    outcome = goal_services.get_for_update(
+        Outcome.objects.all(), organization=organization, pk=outcome.pk, field="outcome"
+    )
+    wanted = {t.pk for t in credited_tasks}
+    credited = list(
+        Task.objects.select_for_update().filter(
+            organization=organization, goal_id=outcome.goal_id, pk__in=wanted
+        )
+    )
+    if len(credited) != len(wanted):
+        raise ValidationError({"credited_tasks": "Only tasks of this goal can be credited."})
     check_in = goal_services.check_in_create(
         organization=organization,
         actor=actor,
@@ -281,18 +329,19 @@ def check_in_record(
         checked_on=checked_on,
     )
     CheckInCredit.objects.bulk_create(
-        [
-            CheckInCredit(organization=organization, check_in=check_in, task=task)
-            for task in {t.pk: t for t in credited_tasks}.values()
-        ]
+        [CheckInCredit(organization=organization, check_in=check_in, task=t) for t in credited]
     )
     return check_in
 
 
 @transaction.atomic
 def goal_delete(*, organization: Organization, actor: User, goal: Goal) -> int:
-    """Delete a goal. Its tasks become orphaned (history kept), its sub-goals move up to its
-    parent, its outcomes and check-ins go with it. Returns the number of orphaned live tasks."""
+    """Delete a goal of `organization`. Its tasks become orphaned (a history row each), its
+    sub-goals move up to its parent, its outcomes and check-ins go with it. Returns the number
+    of orphaned live tasks."""
+    goal = goal_services.get_for_update(
+        Goal.objects.all(), organization=organization, pk=goal.pk, field="goal"
+    )
     tasks = list(
         Task.objects.select_for_update()
         .filter(organization=organization, goal=goal)

@@ -1,0 +1,175 @@
+"""The goal pages: the indented goal list, and creating and editing goals and their outcomes."""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_safe
+
+from vindaris.tenancy.access import OrgRequest, org_view
+from vindaris.tenancy.models import Role
+
+from . import selectors, services
+from .forms import GoalFilterForm, GoalForm, OutcomeForm, add_service_error
+from .models import Goal, Outcome
+
+# A page number beyond this is junk; it would only overflow the OFFSET.
+MAX_PAGE = 1_000_000
+
+require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
+
+
+def _goal_or_404(request: OrgRequest, goal_number: int) -> Goal:
+    goal = selectors.goal_get(organization=request.organization, number=goal_number)
+    if goal is None:
+        raise Http404("No such goal in this organization.")
+    return goal
+
+
+def _outcome_or_404(request: OrgRequest, outcome_number: int) -> Outcome:
+    outcome = selectors.outcome_get(organization=request.organization, number=outcome_number)
+    if outcome is None:
+        raise Http404("No such outcome in this organization.")
+    return outcome
+
+
+def _page_number(raw: str | None) -> int:
+    return min(_number_param(raw) or 1, MAX_PAGE)
+
+
+def _number_param(raw: str | None) -> int | None:
+    """A positive number from a query parameter that fits a database integer, else None."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw):
+        return None
+    return int(raw) or None
+
+
+def _goal_page(request: OrgRequest, goal: Goal) -> HttpResponse:
+    return redirect("goal_detail", org_slug=request.organization.slug, goal_number=goal.number)
+
+
+@org_view()
+@require_safe
+def goal_list(request: OrgRequest) -> HttpResponse:
+    """Every member sees the goals, indented by hierarchy; htmx filtering swaps only the
+    results region."""
+    form = GoalFilterForm(request.GET, organization=request.organization)
+    page = selectors.goal_list_page(
+        organization=request.organization,
+        page=_page_number(request.GET.get("page")),
+        **form.filters(),
+    )
+    htmx = request.htmx  # type: ignore[attr-defined]
+    # A history restore after a back button needs the whole page, not the fragment.
+    fragment = bool(htmx) and not htmx.history_restore_request
+    template = "goals/goal_list.html#goal-results" if fragment else "goals/goal_list.html"
+    response = render(request, template, {"filter_form": form, "page": page})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@org_view(min_role=Role.LEAD)
+@require_get_or_post
+def goal_create(request: OrgRequest) -> HttpResponse:
+    """A new goal; `?parent=<goal number>` preselects its parent (adding a sub-goal)."""
+    organization = request.organization
+    parent = None
+    parent_number = _number_param(request.GET.get("parent"))
+    if parent_number is not None:
+        parent = selectors.goal_get(organization=organization, number=parent_number)
+    form = GoalForm(
+        request.POST if request.method == "POST" else None,
+        organization=organization,
+        initial={"parent": parent} if parent else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = services.goal_create(
+                organization=organization,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.values(),
+            )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, f"{goal.key} created.")
+            return _goal_page(request, goal)
+    return render(request, "goals/goal_form.html", {"form": form, "parent": parent})
+
+
+@org_view(min_role=Role.LEAD)
+@require_get_or_post
+def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Edit a goal; only changed fields reach the service, which records them old → new."""
+    goal = _goal_or_404(request, goal_number)
+    form = GoalForm(
+        request.POST if request.method == "POST" else None,
+        organization=request.organization,
+        goal=goal,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changed_values(goal)
+        try:
+            if changes:
+                services.goal_update(
+                    organization=request.organization,
+                    actor=request.user,  # type: ignore[arg-type]
+                    goal=goal,
+                    **changes,
+                )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, f"{goal.key} saved." if changes else "Nothing changed.")
+            return _goal_page(request, goal)
+    return render(request, "goals/goal_form.html", {"form": form, "goal": goal})
+
+
+@org_view(min_role=Role.LEAD)
+@require_get_or_post
+def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
+    goal = _goal_or_404(request, goal_number)
+    form = OutcomeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.outcome_create(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                goal=goal,
+                **form.values(),
+            )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, f"{outcome.key} added to {goal.key}.")
+            return _goal_page(request, goal)
+    return render(request, "goals/outcome_form.html", {"form": form, "goal": goal})
+
+
+@org_view(min_role=Role.LEAD)
+@require_get_or_post
+def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
+    """Edit an outcome's definition; its current value moves only through check-ins."""
+    outcome = _outcome_or_404(request, outcome_number)
+    form = OutcomeForm(request.POST if request.method == "POST" else None, outcome=outcome)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changed_values(outcome)
+        try:
+            if changes:
+                services.outcome_update(
+                    organization=request.organization,
+                    actor=request.user,  # type: ignore[arg-type]
+                    outcome=outcome,
+                    **changes,
+                )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, f"{outcome.key} saved." if changes else "Nothing changed.")
+            return _goal_page(request, outcome.goal)
+    return render(
+        request, "goals/outcome_form.html", {"form": form, "goal": outcome.goal, "outcome": outcome}
+    )

@@ -1,0 +1,534 @@
+"""Work pages: the goal page (the planner's workspace), the task page and the work list.
+
+Views are thin: resolve the organization (org_view) → bind a form → call a service → answer with
+a fragment for htmx or a redirect otherwise. Every fragment is a partial of the page it lives on.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from goals import selectors as goal_selectors
+from goals.models import Goal, Outcome
+from vindaris.tenancy.access import OrgRequest, org_view
+from vindaris.tenancy.models import Role
+
+from . import selectors, services
+from .forms import (
+    CheckInForm,
+    GoalTaskForm,
+    QuickAddForm,
+    TaskEditForm,
+    TaskKeepForm,
+    TaskMoveForm,
+    TaskStatusForm,
+    WorkFilterForm,
+    add_service_errors,
+)
+from .models import Origin, Task, TaskStatus
+
+GOAL_PAGE_TASKS = 50
+# Where an inline task action was made: the row is re-rendered for that page.
+ROW_LAYOUTS = {"goal": "work/goal_detail.html", "work": "work/work_list.html"}
+
+
+def _is_fragment(request: OrgRequest) -> bool:
+    """An htmx request that swaps part of the page (a history restore wants the whole page)."""
+    htmx = request.htmx  # type: ignore[attr-defined]
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _goal_or_404(request: OrgRequest, number: int) -> Goal:
+    goal = goal_selectors.goal_get(organization=request.organization, number=number)
+    if goal is None:
+        raise Http404("No such goal.")
+    return goal
+
+
+def _task_or_404(request: OrgRequest, number: int) -> Task:
+    task = selectors.task_get(organization=request.organization, number=number)
+    if task is None:
+        raise Http404("No such task.")
+    return task
+
+
+def _next_url(request: OrgRequest, fallback: str) -> str:
+    """The posted `next` page when it is one of ours, else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _goal_url(request: OrgRequest, goal: Goal) -> str:
+    return reverse("goal_detail", args=[request.organization.slug, goal.number])
+
+
+def _task_url(request: OrgRequest, task: Task) -> str:
+    return reverse("task_detail", args=[request.organization.slug, task.number])
+
+
+def _goal_list_url(request: OrgRequest) -> str:
+    try:
+        return reverse("goal_list", kwargs={"org_slug": request.organization.slug})
+    except NoReverseMatch:
+        return reverse("work_list", args=[request.organization.slug])
+
+
+# The goal page: /o/<slug>/goals/<n>/ ----------------------------------------------------------
+
+
+@dataclass
+class OutcomeCard:
+    outcome: Outcome
+    form: CheckInForm
+    # Tasks a check-in may credit: those shown on the page, the outcome's own first.
+    credit_tasks: list[Task]
+
+
+def _goal_fragment_context(request: OrgRequest, goal: Goal, **extra: Any) -> dict[str, Any]:
+    """What every fragment of the goal page needs: the goal, its counts, the viewer's rights."""
+    goal_url = _goal_url(request, goal)
+    return {
+        "goal": goal,
+        "counts": selectors.goal_counts(goal=goal),
+        "can_plan": request.membership.can_plan,
+        "can_lead": request.membership.can_lead,
+        "statuses": TaskStatus.choices,
+        "goal_url": goal_url,
+        "next_url": goal_url,
+        **extra,
+    }
+
+
+def _outcome_cards(
+    goal: Goal, tasks: list[Task], forms: dict[int, CheckInForm]
+) -> list[OutcomeCard]:
+    creditable = [t for t in tasks if t.status != TaskStatus.CANCELLED]
+    cards = []
+    for outcome in selectors.outcomes_with_tasks(goal=goal):
+        own = [t for t in creditable if t.outcome_id == outcome.pk]
+        others = [t for t in creditable if t.outcome_id != outcome.pk]
+        form = forms.get(outcome.pk) or CheckInForm(goal=goal, outcome=outcome)
+        cards.append(OutcomeCard(outcome=outcome, form=form, credit_tasks=own + others))
+    return cards
+
+
+def _goal_page_context(
+    request: OrgRequest,
+    goal: Goal,
+    *,
+    task_form: GoalTaskForm | None = None,
+    check_in_forms: dict[int, CheckInForm] | None = None,
+) -> dict[str, Any]:
+    """The whole goal page, in a fixed number of queries whatever the number of tasks."""
+    tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS + 1)
+    more_tasks = len(tasks) > GOAL_PAGE_TASKS
+    tasks = tasks[:GOAL_PAGE_TASKS]
+    return _goal_fragment_context(
+        request,
+        goal,
+        path=goal_selectors.ancestors(goal=goal),
+        tasks=tasks,
+        more_tasks=more_tasks,
+        outcome_cards=_outcome_cards(goal, tasks, check_in_forms or {}),
+        children=list(selectors.children_with_counts(goal=goal)),
+        history=list(goal_selectors.goal_history(goal=goal)),
+        task_form=task_form
+        or GoalTaskForm(organization=request.organization, goal=goal, initial={"estimate": 1}),
+    )
+
+
+@org_view()
+def goal_detail(request: OrgRequest, goal_number: int) -> HttpResponse:
+    goal = _goal_or_404(request, goal_number)
+    return render(request, "work/goal_detail.html", _goal_page_context(request, goal))
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Work is created from goals: the goal is the page the planner stands on."""
+    goal = _goal_or_404(request, goal_number)
+    form = GoalTaskForm(request.POST, organization=request.organization, goal=goal)
+    task = None
+    if form.is_valid():
+        try:
+            task = services.task_create(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                goal=goal,
+                origin=Origin.GOAL_PAGE,
+                **form.cleaned_data,
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+    if task is None:
+        if _is_fragment(request):
+            ctx = _goal_fragment_context(request, goal, task_form=form)
+            return render(request, "work/goal_detail.html#task-add-form", ctx, status=422)
+        return render(
+            request, "work/goal_detail.html", _goal_page_context(request, goal, task_form=form)
+        )
+    messages.success(request, f"Added {task.key} {task.title}.")
+    if not _is_fragment(request):
+        return redirect(f"{_goal_url(request, goal)}#goal-{goal.number}-work")
+    fresh = GoalTaskForm(organization=request.organization, goal=goal, initial={"estimate": 1})
+    fresh.fields["title"].widget.attrs["autofocus"] = True
+    ctx = _goal_fragment_context(
+        request,
+        goal,
+        task=selectors.task_get(organization=request.organization, number=task.number),
+        task_form=fresh,
+    )
+    return render(request, "work/goal_detail.html#task-added", ctx)
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
+    outcome = goal_selectors.outcome_get(organization=request.organization, number=outcome_number)
+    if outcome is None:
+        raise Http404("No such outcome.")
+    goal = _goal_or_404(request, outcome.goal.number)
+    form = CheckInForm(request.POST, goal=goal, outcome=outcome)
+    saved = False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.check_in_record(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                outcome=outcome,
+                value=data["value"],
+                note=data["note"],
+                checked_on=data["checked_on"],
+                credited_tasks=list(data["credited_tasks"]),
+            )
+            saved = True
+        except ValidationError as e:
+            add_service_errors(form, e)
+    if saved:
+        messages.success(request, f"Checked in {outcome.key}: {form.cleaned_data['value']}.")
+        if not _is_fragment(request):
+            return redirect(f"{_goal_url(request, goal)}#outcome-{outcome.number}")
+    elif not _is_fragment(request):
+        ctx = _goal_page_context(request, goal, check_in_forms={outcome.pk: form})
+        return render(request, "work/goal_detail.html", ctx)
+    forms = {} if saved else {outcome.pk: form}
+    tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS)
+    card = next((c for c in _outcome_cards(goal, tasks, forms) if c.outcome.pk == outcome.pk), None)
+    if card is None:  # deleted meanwhile
+        raise Http404("No such outcome.")
+    ctx = _goal_fragment_context(
+        request,
+        goal,
+        card=card,
+        history=list(goal_selectors.goal_history(goal=goal)),
+    )
+    return render(request, "work/goal_detail.html#check-in-done", ctx, status=200 if saved else 422)
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def goal_confirm_links(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Confirm every suspect link of the goal at once."""
+    goal = _goal_or_404(request, goal_number)
+    confirmed = services.goal_confirm_links(
+        organization=request.organization,
+        actor=request.user,  # type: ignore[arg-type]
+        goal=goal,
+    )
+    if confirmed:
+        messages.success(
+            request, f"Confirmed {confirmed} suspect link{'s' if confirmed != 1 else ''}."
+        )
+    else:
+        messages.info(request, "No suspect links to confirm.")
+    if not _is_fragment(request):
+        return redirect(f"{_goal_url(request, goal)}#goal-{goal.number}-work")
+    return render(
+        request, "work/goal_detail.html#links-confirmed", _goal_page_context(request, goal)
+    )
+
+
+@org_view(min_role=Role.LEAD)
+def goal_delete(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Ask, then delete: the goal's work becomes orphaned and its sub-goals move up."""
+    goal = _goal_or_404(request, goal_number)
+    if request.method == "POST":
+        parent = goal.parent
+        orphaned = services.goal_delete(
+            organization=request.organization,
+            actor=request.user,  # type: ignore[arg-type]
+            goal=goal,
+        )
+        text = f"Deleted {goal.key} {goal.title}."
+        if orphaned:
+            text += f" {orphaned} live task{'s are' if orphaned != 1 else ' is'} now orphaned."
+        messages.success(request, text)
+        target = _goal_url(request, parent) if parent else _goal_list_url(request)
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponseClientRedirect(target)
+        return redirect(target)
+    ctx = {
+        "goal": goal,
+        "counts": selectors.goal_counts(goal=goal),
+        "children": list(selectors.children_with_counts(goal=goal)),
+        "outcomes": list(goal_selectors.outcomes_of(goal=goal)),
+    }
+    return render(request, "work/goal_confirm_delete.html", ctx)
+
+
+# Inline task actions, shared by the goal page, the work list and the task page ----------------
+
+
+def _task_action_response(request: OrgRequest, task: Task, *, status: int = 200) -> HttpResponse:
+    """The task's row re-rendered for the page it was changed on (htmx), or a redirect back."""
+    task_url = _task_url(request, task)
+    next_url = _next_url(request, task_url)
+    layout = request.POST.get("layout", "")
+    if not _is_fragment(request):
+        return redirect(next_url)
+    if layout not in ROW_LAYOUTS:
+        return HttpResponseClientRedirect(next_url)
+    task = _task_or_404(request, task.number)
+    ctx: dict[str, Any] = {"task": task, "statuses": TaskStatus.choices, "next_url": next_url}
+    if layout == "goal" and task.goal is not None:
+        ctx = _goal_fragment_context(request, task.goal, **ctx)
+    return render(request, f"{ROW_LAYOUTS[layout]}#task-changed", ctx, status=status)
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def task_status(request: OrgRequest, task_number: int) -> HttpResponse:
+    task = _task_or_404(request, task_number)
+    form = TaskStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid status.")
+        return _task_action_response(request, task, status=422)
+    new = form.cleaned_data["status"]
+    if new != task.status:
+        services.task_set_status(
+            organization=request.organization,
+            actor=request.user,  # type: ignore[arg-type]
+            task=task,
+            status=new,
+        )
+        messages.success(request, f"{task.key} is now {TaskStatus(new).label.lower()}.")
+    return _task_action_response(request, task)
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def task_confirm(request: OrgRequest, task_number: int) -> HttpResponse:
+    """Resolve a suspect link by standing behind it again."""
+    task = _task_or_404(request, task_number)
+    try:
+        services.task_confirm_link(
+            organization=request.organization,
+            actor=request.user,  # type: ignore[arg-type]
+            task=task,
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return _task_action_response(request, task, status=422)
+    messages.success(request, f"Confirmed the link of {task.key} to {task.goal.key}.")  # type: ignore[union-attr]
+    return _task_action_response(request, task)
+
+
+# The task page: /o/<slug>/tasks/<n>/ ----------------------------------------------------------
+
+
+def _task_page_context(
+    request: OrgRequest, task: Task, *, keep_form: TaskKeepForm | None = None
+) -> dict[str, Any]:
+    """The task page: its upward trace, history and credits, in a fixed number of queries."""
+    parents = list(reversed(goal_selectors.ancestors(goal=task.goal))) if task.goal else []
+    return {
+        "task": task,
+        "trace_parents": parents,
+        "history": list(selectors.task_history(task=task)),
+        "credits": list(selectors.credits_of_task(task=task)),
+        "statuses": TaskStatus.choices,
+        "can_plan": request.membership.can_plan,
+        "keep_form": keep_form or TaskKeepForm(auto_id="keep-%s"),
+        "next_url": _task_url(request, task),
+    }
+
+
+@org_view()
+def task_detail(request: OrgRequest, task_number: int) -> HttpResponse:
+    task = _task_or_404(request, task_number)
+    return render(request, "work/task_detail.html", _task_page_context(request, task))
+
+
+@org_view(min_role=Role.PLANNER)
+def task_edit(request: OrgRequest, task_number: int) -> HttpResponse:
+    task = _task_or_404(request, task_number)
+    form = TaskEditForm(
+        request.POST if request.method == "POST" else None,
+        organization=request.organization,
+        task=task,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                task=task,
+                **form.cleaned_data,
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"Saved {task.key}.")
+            return redirect(_task_url(request, task))
+    return render(request, "work/task_edit.html", {"task": task, "form": form})
+
+
+@org_view(min_role=Role.PLANNER)
+def task_move(request: OrgRequest, task_number: int) -> HttpResponse:
+    """Move work to another goal of the organization, with a reason."""
+    task = _task_or_404(request, task_number)
+    form = TaskMoveForm(
+        request.POST if request.method == "POST" else None,
+        organization=request.organization,
+        task=task,
+    )
+    next_url = _next_url(request, _task_url(request, task))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = services.task_move(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                task=task,
+                to_goal=data["to_goal"],
+                outcome=data["outcome"],
+                reason=data["reason"],
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"Moved {task.key} to {data['to_goal'].key}.")
+            return redirect(_next_url(request, _task_url(request, moved)))
+    return render(
+        request, "work/task_move.html", {"task": task, "form": form, "next_url": next_url}
+    )
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def task_keep(request: OrgRequest, task_number: int) -> HttpResponse:
+    """Keep working on a stranded task, with a written reason."""
+    task = _task_or_404(request, task_number)
+    form = TaskKeepForm(request.POST, auto_id="keep-%s")
+    if form.is_valid():
+        try:
+            services.task_keep(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                task=task,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"Kept {task.key} going: {form.cleaned_data['reason']}")
+            return redirect(_task_url(request, task))
+    return render(
+        request, "work/task_detail.html", _task_page_context(request, task, keep_form=form)
+    )
+
+
+# The work list: /o/<slug>/work/ ---------------------------------------------------------------
+
+
+def _cursor(value: str | None) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _query(params: QueryDict, **changes: Any) -> str:
+    query = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return query.urlencode()
+
+
+def _work_list_context(request: OrgRequest, *, quick_form: QuickAddForm | None = None) -> dict:
+    list_url = reverse("work_list", args=[request.organization.slug])
+    filter_form = WorkFilterForm(request.GET, organization=request.organization)
+    filters = filter_form.filters()
+    before = _cursor(request.GET.get("before"))
+    tasks, next_cursor = selectors.work_list(
+        organization=request.organization, filters=filters, before=before
+    )
+    if quick_form is None:
+        initial: dict[str, Any] = {"estimate": 1}
+        if filters.goal is not None and filters.goal.is_active:
+            initial["goal"] = filters.goal.pk
+        quick_form = QuickAddForm(organization=request.organization, initial=initial)
+    return {
+        "filter_form": filter_form,
+        "tasks": tasks,
+        "before": before,
+        "older_query": _query(request.GET, before=next_cursor) if next_cursor else "",
+        "newest_query": _query(request.GET, before=None),
+        "quick_form": quick_form,
+        "statuses": TaskStatus.choices,
+        "can_plan": request.membership.can_plan,
+        # Where writes from this page return to: this list with its filters.
+        "next_url": _next_url(request, list_url)
+        if request.method == "POST"
+        else request.get_full_path(),
+    }
+
+
+@org_view()
+def work_list(request: OrgRequest) -> HttpResponse:
+    ctx = _work_list_context(request)
+    if _is_fragment(request):
+        return render(request, "work/work_list.html#work-results", {**ctx, "fragment": True})
+    return render(request, "work/work_list.html", ctx)
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def task_quick_add(request: OrgRequest) -> HttpResponse:
+    """Capture work from the work list: it still asks which goal the work serves."""
+    form = QuickAddForm(request.POST, organization=request.organization)
+    if form.is_valid():
+        try:
+            task = services.task_create(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                origin=Origin.QUICK_ADD,
+                **form.cleaned_data,
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            where = f"under {task.goal.key}" if task.goal else "without a goal: it is orphaned"
+            messages.success(request, f"Added {task.key} {task.title} {where}.")
+            return redirect(
+                _next_url(request, reverse("work_list", args=[request.organization.slug]))
+            )
+    return render(request, "work/work_list.html", _work_list_context(request, quick_form=form))
