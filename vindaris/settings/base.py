@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -155,7 +156,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Email: EMAIL_URL such as smtp://user:pass@host:587/?tls=True, consolemail://, filemail:///path
+# Email: EMAIL_URL such as smtp://user:pass@host:587/?tls=True, consolemail://, filemail:////absolute/path
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Vindaris <no-reply@vindaris.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -181,11 +182,39 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 1.0,
     "socket_connect_timeout": 1.0,
+    # One immediate reconnect attempt when publishing, no back-off sleep: an enqueue against a
+    # dead broker gives up in well under a second (kombu's default would first sleep 2 s).
     "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
     "visibility_timeout": 3600,
 }
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# A task running when the broker connection drops cannot be acknowledged and is redelivered;
+# stop it rather than let two copies run (Celery 6's default; our tasks are idempotent anyway).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Scheduled jobs (traceability/tasks.py). Fan-outs enqueue one task per organization; their own
+# messages expire so that a stopped worker does not come back to a backlog of them.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "reconcile-flags": {
+        "task": "traceability.reconcile_all",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # Late in the UTC day, so most organizations' snapshot is dated the day it describes.
+    "daily-snapshots": {
+        "task": "traceability.snapshot_all",
+        "schedule": crontab(hour=23, minute=45),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Hourly: each organization's digest goes out on its digest day from 08:00 its local time.
+    "weekly-digests": {
+        "task": "traceability.send_digests_due",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+}
 # Services enqueue jobs (a reconcile after a goal or task change) on commit when enabled.
 JOBS_ENABLED = env.bool("JOBS_ENABLED", default=True)
 

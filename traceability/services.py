@@ -1,0 +1,270 @@
+"""Every write of the traceability app: flags (the reconciler), snapshots and digest settings."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.utils import timezone
+
+from vindaris.tenancy.models import Membership, Organization, User
+from work.models import Task, TaskEvent, TaskStatus
+
+from . import digest, selectors
+from .clock import local_date, week_of
+from .models import DigestSent, Flag, FlagKind, Resolution, Snapshot
+
+logger = logging.getLogger(__name__)
+
+FLAG = Flag._meta.db_table
+TASK = Task._meta.db_table
+TASK_EVENT = TaskEvent._meta.db_table
+# pg_advisory_xact_lock(class, key): reconciles of one organization run one at a time.
+RECONCILE_LOCK_CLASS = 7301
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    raised: int
+    resolved: int
+
+
+def _resolution_sql() -> tuple[str, list]:
+    """Why an open task flag closes: the task is done or cancelled; else the latest event since
+    the flag was raised that explains it (moved, kept, confirmed); else "resolved" (the
+    condition went away by itself, e.g. the goal became active again)."""
+    cases, params = [], []
+    for kind, events in selectors.RESOLVING_EVENTS.items():
+        cases.append("WHEN %s THEN %s::varchar[]")
+        params += [str(kind), list(events)]
+    sql = f"""
+        CASE
+          WHEN t.status IN (%s, %s) THEN t.status
+          ELSE COALESCE((
+            SELECT e.kind FROM {TASK_EVENT} e
+             WHERE e.organization_id = f.organization_id AND e.task_id = f.task_id
+               AND e.created_at >= f.raised_at
+               AND e.kind = ANY(CASE f.kind {" ".join(cases)} END)
+             ORDER BY e.created_at DESC, e.id DESC
+             LIMIT 1
+          ), %s)
+        END
+    """  # noqa: S608 - table names from constants
+    return sql, [str(TaskStatus.DONE), str(TaskStatus.CANCELLED), *params, str(Resolution.RESOLVED)]
+
+
+def _reconcile_tasks(organization: Organization, now: datetime) -> tuple[int, int]:
+    gaps_sql, gaps_params = selectors.task_gaps_sql(organization_id=organization.pk)
+    resolution_sql, resolution_params = _resolution_sql()
+    sql = f"""
+        WITH should(kind, task_id) AS ({gaps_sql}),
+        raised AS (
+            INSERT INTO {FLAG} (organization_id, kind, task_id, raised_at, resolution)
+            SELECT %s, s.kind, s.task_id, %s, '' FROM should s
+            ON CONFLICT (organization_id, kind, task_id)
+               WHERE resolved_at IS NULL AND task_id IS NOT NULL
+            DO NOTHING
+            RETURNING 1
+        ),
+        resolved AS (
+            UPDATE {FLAG} f SET resolved_at = %s, resolution = {resolution_sql}
+              FROM {TASK} t
+             WHERE f.organization_id = %s AND f.resolved_at IS NULL AND f.task_id IS NOT NULL
+               AND t.organization_id = f.organization_id AND t.id = f.task_id
+               AND NOT EXISTS (
+                   SELECT 1 FROM should s WHERE s.kind = f.kind AND s.task_id = f.task_id
+               )
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM raised), (SELECT count(*) FROM resolved)
+    """  # noqa: S608 - table names from constants; values are parameters
+    params = [
+        *gaps_params,
+        organization.pk,
+        now,
+        now,
+        *resolution_params,
+        organization.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raised, resolved = cursor.fetchone()
+    return raised, resolved
+
+
+def _reconcile_goals(organization: Organization, now: datetime) -> tuple[int, int]:
+    starved_sql, starved_params = selectors.starved_goals_sql(organization=organization, now=now)
+    sql = f"""
+        WITH should(goal_id) AS ({starved_sql}),
+        raised AS (
+            INSERT INTO {FLAG} (organization_id, kind, goal_id, raised_at, resolution)
+            SELECT %s, %s, s.goal_id, %s, '' FROM should s
+            ON CONFLICT (organization_id, kind, goal_id)
+               WHERE resolved_at IS NULL AND goal_id IS NOT NULL
+            DO NOTHING
+            RETURNING 1
+        ),
+        resolved AS (
+            UPDATE {FLAG} f SET resolved_at = %s, resolution = %s
+             WHERE f.organization_id = %s AND f.kind = %s
+               AND f.resolved_at IS NULL AND f.goal_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM should s WHERE s.goal_id = f.goal_id)
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM raised), (SELECT count(*) FROM resolved)
+    """  # noqa: S608 - table names from constants; values are parameters
+    starved = str(FlagKind.STARVED)
+    params = [
+        *starved_params,
+        organization.pk,
+        starved,
+        now,
+        now,
+        str(Resolution.RESOLVED),
+        organization.pk,
+        starved,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raised, resolved = cursor.fetchone()
+    return raised, resolved
+
+
+@transaction.atomic
+def flags_reconcile(*, organization: Organization, now: datetime | None = None) -> ReconcileResult:
+    """Make the organization's open flags exactly its current gaps: raise the missing ones,
+    resolve those whose condition no longer holds (with why). Set-based: three statements
+    whatever the number of tasks and goals. Idempotent: a second run changes nothing."""
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [RECONCILE_LOCK_CLASS, organization.pk % 2_147_483_647],
+        )
+    task_raised, task_resolved = _reconcile_tasks(organization, now)
+    goal_raised, goal_resolved = _reconcile_goals(organization, now)
+    return ReconcileResult(raised=task_raised + goal_raised, resolved=task_resolved + goal_resolved)
+
+
+@transaction.atomic
+def snapshot_take(*, organization: Organization, now: datetime | None = None) -> Snapshot:
+    """Record (or refresh) today's snapshot of the organization's coverage figures; "today" is
+    the organization's local date. One row per organization per day."""
+    now = now or timezone.now()
+    figures = selectors.coverage_figures(organization=organization, now=now)
+    snapshot, _ = Snapshot.objects.update_or_create(
+        organization=organization,
+        date=local_date(organization, now),
+        defaults={
+            "linked_effort": figures.linked_effort,
+            "live_effort": figures.live_effort,
+            "linked_ratio": figures.linked_ratio,
+            "orphaned": figures.orphaned,
+            "stranded": figures.stranded,
+            "suspect": figures.suspect,
+            "starved": figures.starved,
+            "goal_effort": figures.goal_effort,
+            "taken_at": now,
+        },
+    )
+    return snapshot
+
+
+@transaction.atomic
+def digest_preference_set(
+    *, organization: Organization, actor: User, membership: Membership, receive: bool
+) -> Membership:
+    """Opt a member in to (or out of) this organization's weekly digest. Only for oneself: the
+    preferences page passes the request's membership, the unsubscribe link the member it was
+    sent to (its signed token stands for that member)."""
+    membership = Membership.objects.select_for_update().get(
+        organization=organization, pk=membership.pk
+    )
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("Members change only their own digest preference.")
+    opt_out = not receive
+    if membership.digest_opt_out != opt_out:
+        membership.digest_opt_out = opt_out
+        membership.save(update_fields=["digest_opt_out"])
+    return membership
+
+
+def _digest_claim(
+    organization: Organization, week: date, user_ids: list[int], now: datetime
+) -> set[int]:
+    """Write the sent-log rows of this week's digest for these users; return the ids claimed by
+    this call (a row already there, from an earlier or a concurrent run, is not). One statement,
+    committed before any email leaves: a digest is sent at most once."""
+    if not user_ids:
+        return set()
+    table = DigestSent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (organization_id, user_id, week, sent_at)
+            SELECT %s, u.id, %s, %s FROM unnest(%s::bigint[]) AS u(id)
+            ON CONFLICT (organization_id, user_id, week) DO NOTHING
+            RETURNING user_id
+            """,  # noqa: S608 - table name from the model
+            [organization.pk, week, now, user_ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    sent: int
+    failed: int
+
+
+def digest_send_weekly(
+    *, organization: Organization, week: date, now: datetime | None = None
+) -> DigestRun:
+    """Send this week's digest to every recipient who has not had it and has something to be
+    told. Idempotent through the sent-log (organization, user, week): a re-run, a redelivered
+    task or a second beat sends nothing twice. A failed send releases its sent-log row so the
+    next run retries it. A constant number of queries whatever the number of recipients.
+
+    Not one transaction on purpose: the sent-log rows commit before the emails leave, so a
+    concurrent run finds them and skips those members."""
+    now = now or timezone.now()
+    if week_of(organization, now) != week:
+        return DigestRun(sent=0, failed=0)  # a late redelivery: that week's digest is past
+    recipients = selectors.digest_recipients(organization=organization, week=week)
+    if not recipients:
+        return DigestRun(sent=0, failed=0)
+    flags_reconcile(organization=organization, now=now)
+    digests = [
+        d
+        for d in digest.build_digests(organization=organization, memberships=recipients, now=now)
+        if not d.is_empty
+    ]
+    claimed = _digest_claim(organization, week, [d.membership.user_id for d in digests], now)
+    to_send = [d for d in digests if d.membership.user_id in claimed]
+    failed: list[int] = []
+    if to_send:
+        # One connection for the whole batch (one SMTP session, one mail file).
+        with get_connection() as email_connection:
+            for d in to_send:
+                message = digest.render_digest(d)
+                message.connection = email_connection
+                try:
+                    message.send()
+                except Exception:  # one bad address must not stop the others' digests
+                    logger.exception("The digest to user %s failed", d.membership.user_id)
+                    failed.append(d.membership.user_id)
+    if failed:
+        DigestSent.objects.filter(organization=organization, week=week, user_id__in=failed).delete()
+    return DigestRun(sent=len(to_send) - len(failed), failed=len(failed))
+
+
+def digest_for_member(
+    *, organization: Organization, membership: Membership, now: datetime | None = None
+) -> digest.Digest:
+    """One member's digest as it would be sent now (flags reconciled first), whatever the
+    sent-log and their preference say: for `manage.py send_digest`."""
+    now = now or timezone.now()
+    flags_reconcile(organization=organization, now=now)
+    return digest.build_digests(organization=organization, memberships=[membership], now=now)[0]
