@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Membership, Role, Weekday
 
-from . import selectors, services
-from .digest import DIGEST_HOUR, ORGANIZATION_WIDE_ROLES, read_unsubscribe_token
-from .forms import DigestPreferenceForm
+from traceability import selectors, services
+from traceability.digest import DIGEST_HOUR, ORGANIZATION_WIDE_ROLES, read_unsubscribe_token
+from traceability.forms import DigestPreferenceForm
 
 # The weekly digest: /o/<org_slug>/digest/ ----------------------------------------------------
 
