@@ -1,5 +1,14 @@
 // Small progressive enhancements; every page works without this file.
-document.addEventListener("htmx:configRequest", () => {});
+
+// A form re-rendered with its errors answers 422: swap it in like a success, so the errors show
+// where the user typed (htmx leaves 4xx answers unswapped by default).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
 // Close the organization switcher when clicking elsewhere.
 document.addEventListener("click", (event) => {
   document.querySelectorAll("details.switcher[open]").forEach((d) => {

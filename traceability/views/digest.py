@@ -7,12 +7,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from vindaris.tenancy.access import OrgRequest, org_view
-from vindaris.tenancy.models import Membership, Role, Weekday
-
 from traceability import selectors, services
 from traceability.digest import DIGEST_HOUR, ORGANIZATION_WIDE_ROLES, read_unsubscribe_token
 from traceability.forms import DigestPreferenceForm
+from vindaris.tenancy.access import OrgRequest, org_view
+from vindaris.tenancy.models import Membership, Role, Weekday
 
 # The weekly digest: /o/<org_slug>/digest/ ----------------------------------------------------
 
