@@ -1,4 +1,17 @@
+"""Input shapes of the traceability pages. Every choice lists only the request's organization's
+objects, so another organization's task or goal is "not a valid choice" and never reaches a
+service."""
+
+from datetime import date
+from typing import Any
+
 from django import forms
+
+from goals import selectors as goal_selectors
+from goals.forms import MemberChoiceField, Quarter, members_choices, organization_today
+from goals.models import Goal, GoalStatus
+from vindaris.tenancy.models import Membership, Organization
+from work.models import Task
 
 
 class DigestPreferenceForm(forms.Form):
@@ -7,3 +20,202 @@ class DigestPreferenceForm(forms.Form):
         label="Email me the weekly digest",
         help_text="Unticked: no digest from this organization. Other organizations keep theirs.",
     )
+
+
+# The coverage dashboard -----------------------------------------------------------------------
+
+SORT_LABELS = {
+    "goal": "Goal",
+    "priority": "Priority",
+    "live_tasks": "Live tasks",
+    "live_effort": "Live effort",
+    "share": "Share",
+    "implied": "Implied",
+    "funding": "Funding",
+    "done": "Done",
+    "progress": "Progress",
+    "activity": "Last activity",
+    "gaps": "Gaps",
+}
+SORT_CHOICES = [(key, label) for key, label in SORT_LABELS.items()] + [
+    (f"-{key}", f"{label}, descending") for key, label in SORT_LABELS.items()
+]
+
+
+class CoverageFilterForm(forms.Form):
+    """The goals table's filters and sort (GET). Invalid values are reported and ignored."""
+
+    owner = MemberChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Anyone"
+    )
+    period = forms.ChoiceField(required=False)
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, data: Any = None, *, organization: Organization, today: date | None = None
+    ) -> None:
+        super().__init__(data, auto_id="coverage-%s")
+        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]
+        current = Quarter.of(today or organization_today(organization))
+        quarters = [Quarter(current.year - 1, 1).shifted(i) for i in range(12)]
+        asked = Quarter.parse((data or {}).get("period", ""))
+        if asked is not None and asked not in quarters:
+            quarters = sorted([*quarters, asked])  # a bookmarked quarter stays selectable
+        self.fields["period"].choices = [("", "Any period")] + [
+            (q.value, q.label) for q in quarters
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters as keyword arguments of selectors.coverage_goals."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        quarter = Quarter.parse(data.get("period") or "")
+        return {
+            "owner": data.get("owner"),
+            "period_start": quarter.start if quarter else None,
+            "period_end": quarter.end if quarter else None,
+        }
+
+    @property
+    def sort_key(self) -> str:
+        """The valid sort, or the default: priority, P1 first."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get("sort") or "priority"
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(v for v in self.filters().values())
+
+
+# The triage queues ----------------------------------------------------------------------------
+
+# What a lead may do in each queue; the label is the button's.
+QUEUE_ACTIONS: dict[str, list[tuple[str, str]]] = {
+    "orphaned": [("link", "Link"), ("cancel", "Cancel")],
+    "stranded": [("move", "Move"), ("keep", "Keep"), ("cancel", "Cancel")],
+    "suspect": [("confirm", "Confirm"), ("move", "Move"), ("cancel", "Cancel")],
+    "starved": [("hold", "Put on hold")],
+    "stop": [("cancel", "Cancel")],
+}
+NEEDS_GOAL = {"link", "move"}
+# One bulk action acts on at most this many rows (two pages of a queue).
+TRIAGE_MAX = 100
+# Where an action was sent from: the queue's bulk bar, a row's goal picker or keep form, a
+# row's single button. An invalid htmx request re-renders that form with its errors.
+VIA_CHOICES = [("button", "button"), ("bulk", "bulk"), ("pick", "pick"), ("keep", "keep")]
+
+
+class NumberedChoiceField(forms.ModelMultipleChoiceField):
+    """Tasks or goals named by their number, as they are everywhere in the interface."""
+
+    def __init__(self, *, noun: str, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Task.objects.none(),
+            to_field_name="number",
+            required=False,
+            **kwargs,
+        )
+        self.noun = noun
+
+
+class ActiveGoalField(forms.ModelChoiceField):
+    """An active goal of the organization, named by its number; labelled "G-12 Title (P1)"."""
+
+    def label_from_instance(self, obj: Goal) -> str:  # type: ignore[override]
+        return f"{obj.key} {obj.title} ({obj.get_priority_display()})"
+
+
+class TriageForm(forms.Form):
+    """One triage action on one or several rows of a queue. Rows and goals are looked up in
+    the request's organization only; an action the queue does not offer is not a valid
+    choice."""
+
+    action = forms.ChoiceField(choices=())
+    tasks = NumberedChoiceField(noun="task")
+    goals = NumberedChoiceField(noun="goal")
+    to_goal = ActiveGoalField(
+        queryset=Goal.objects.none(),
+        to_field_name="number",
+        required=False,
+        label="Goal",
+        empty_label="Choose an active goal",
+    )
+    reason = forms.CharField(max_length=300, required=False, label="Why")
+    via = forms.ChoiceField(choices=VIA_CHOICES, required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, data: Any = None, *, organization: Organization, kind: str, **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.kind = kind
+        self.fields["action"].choices = QUEUE_ACTIONS[kind]  # type: ignore[attr-defined]
+        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]
+            organization=organization
+        ).select_related("goal")
+        self.fields["goals"].queryset = Goal.objects.filter(  # type: ignore[attr-defined]
+            organization=organization
+        )
+        self.fields["to_goal"].queryset = goal_selectors.active_goal_choices(  # type: ignore[attr-defined]
+            organization=organization
+        )
+
+    @property
+    def rows_field(self) -> str:
+        return "goals" if self.kind == "starved" else "tasks"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        rows = data.get(self.rows_field)
+        if self.rows_field not in self.errors:
+            if not rows:
+                self.add_error(
+                    self.rows_field,
+                    f"Select at least one {self.fields[self.rows_field].noun}.",  # type: ignore[attr-defined]
+                )
+            elif len(rows) > TRIAGE_MAX:
+                self.add_error(self.rows_field, f"Act on at most {TRIAGE_MAX} rows at once.")
+        action = data.get("action")
+        if action in NEEDS_GOAL and not data.get("to_goal") and "to_goal" not in self.errors:
+            self.add_error("to_goal", "Choose the active goal this work should serve.")
+        if action == "keep" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why this work continues.")
+        return data
+
+    @property
+    def origin(self) -> str:
+        """Where the action was sent from (see VIA_CHOICES); "button" when unknown."""
+        value = self.data.get("via", "") if self.is_bound else ""
+        return value if value in dict(VIA_CHOICES) else "button"
+
+
+class TriageSelectionForm(forms.Form):
+    """The rows a triage page opens with (GET ?tasks=12&tasks=13, or ?goals= for starved)."""
+
+    tasks = NumberedChoiceField(noun="task")
+    goals = NumberedChoiceField(noun="goal")
+
+    def __init__(self, data: Any, *, organization: Organization) -> None:
+        super().__init__(data)
+        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]
+            organization=organization
+        ).select_related("goal")
+        self.fields["goals"].queryset = Goal.objects.filter(  # type: ignore[attr-defined]
+            organization=organization, status=GoalStatus.ACTIVE
+        )
+
+
+class GoalSearchForm(forms.Form):
+    """The text filter of the goal picker."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Find a goal",
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": "Title or G-12"}
+        ),
+    )
+
+    def query(self) -> str:
+        self.is_valid()
+        return (getattr(self, "cleaned_data", {}).get("q") or "").strip()

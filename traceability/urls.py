@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import digest, trace
+from .views import coverage, digest, trace
 
 # Organization pages: /o/<org_slug>/…
 urlpatterns: list = [
@@ -24,4 +24,33 @@ urlpatterns: list = [
     path("trace/export.json", trace.trace_export_json, name="trace_export_json"),
     path("outcomes/<int:outcome_number>/", trace.outcome_detail, name="outcome_detail"),
     # The coverage dashboard and triage queues: /o/<org_slug>/coverage/…
+    path("coverage/", coverage.coverage, name="coverage"),
+    path("coverage/goals/", coverage.goal_options, name="coverage_goal_options"),
+    # Each queue (and the full "what should we stop?" list): its page, CSV export, triage page
+    # (a goal picker for chosen rows) and actions, e.g. coverage_orphaned, coverage_orphaned_act.
+    *[
+        pattern
+        for kind in coverage.KINDS
+        for pattern in (
+            path(f"coverage/{kind}/", coverage.queue, {"kind": kind}, name=f"coverage_{kind}"),
+            path(
+                f"coverage/{kind}.csv",
+                coverage.queue_csv,
+                {"kind": kind},
+                name=f"coverage_{kind}_csv",
+            ),
+            path(
+                f"coverage/{kind}/triage/",
+                coverage.queue_triage,
+                {"kind": kind},
+                name=f"coverage_{kind}_triage",
+            ),
+            path(
+                f"coverage/{kind}/act/",
+                coverage.queue_act,
+                {"kind": kind},
+                name=f"coverage_{kind}_act",
+            ),
+        )
+    ],
 ]
