@@ -49,10 +49,17 @@ def browser() -> Iterator[object]:
     shutil.rmtree(profile, ignore_errors=True)
 
 
+# Generous waits: a loaded CI machine can take seconds to answer; a passing step never waits.
+TIMEOUT_MS = 20_000
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     pg = context.new_page()
     yield pg
     context.close()
