@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
 
-.PHONY: run test venv lint format clean
+.PHONY: run test venv lint format audit bench clean
 
 run:
 	@scripts/run.sh
@@ -19,6 +19,15 @@ $(STAMP): requirements-dev.lock
 	@$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# Supply chain and code: pip-audit on the lock files, bandit on our code; waivers in audit-waivers.toml.
+audit: venv
+	@scripts/audit.sh
+
+# Benchmark at realistic scale (S, M, L organizations); prints a table, exits non-zero on a missed target.
+bench: venv
+	@scripts/require-system.sh
+	@scripts/bench.sh $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

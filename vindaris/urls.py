@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from vindaris.tenancy import urls as tenancy_urls
+from vindaris.tenancy.forms import LoginForm
 
 # Every page of an organization lives under /o/<org_slug>/ and is resolved by tenancy.access.
 org_patterns = [
@@ -17,7 +18,9 @@ urlpatterns = [
     # Accounts: /accounts/ (login with email, logout, password reset)
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

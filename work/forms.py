@@ -62,7 +62,10 @@ class TaskFieldsMixin(forms.Form):
     assignee = MemberChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="Unassigned"
     )
-    estimate = forms.IntegerField(min_value=0, initial=1, help_text="Effort points")
+    # The column is a PostgreSQL integer: a larger number is a form error, not a DataError.
+    estimate = forms.IntegerField(
+        min_value=0, max_value=2_147_483_647, initial=1, help_text="Effort points"
+    )
     due_date = forms.DateField(required=False, label="Due date", widget=DateInput())
 
     def limit_members(self, organization: Organization) -> None:

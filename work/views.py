@@ -63,7 +63,8 @@ def _task_or_404(request: OrgRequest, number: int) -> Task:
 def _next_url(request: OrgRequest, fallback: str) -> str:
     """The posted `next` page when it is one of ours, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would take any other word for a URL pattern name and raise.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "vindaris.lib.middleware.VaryOnHtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",

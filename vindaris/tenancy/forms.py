@@ -1,12 +1,30 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from .models import TIMEZONE_CHOICES, Invitation, Membership, Organization, Role, User, Weekday
 
 
+class LoginForm(AuthenticationForm):
+    """Django's log-in form with the email's length checked before authenticating: Django only
+    sets it as an HTML attribute, and a longer value would reach django-axes' log of failed
+    log-ins (a varchar(255) column) and fail there with a DataError."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
+
+
+# The email columns' length (forms.EmailField alone allows 320: a longer address is a form
+# error, not a DataError).
+EMAIL_MAX_LENGTH = 254
+
+
 class SignUpForm(forms.Form):
     name = forms.CharField(max_length=150, label="Your name")
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=EMAIL_MAX_LENGTH)
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
     organization_name = forms.CharField(max_length=120, label="Organization name")
 
@@ -61,7 +79,7 @@ class OrganizationSettingsForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=EMAIL_MAX_LENGTH)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.PLANNER)
 
 

@@ -1,0 +1,596 @@
+"""Each measured page's floor: the same answers computed by hand-written SQL, without Django.
+
+A floor is what the database must do at least to answer the page on today's schema: the rows
+and figures the page shows, each fetched by one query written for it. The benchmark runs them
+through psycopg beside the page, on the same data, and reports page time / floor time.
+
+Every function takes a DB-API cursor (psycopg's, or Django's inside a test) and returns the
+answers, so that tests can hold them against the app's own selectors.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+LIVE = ["todo", "in_progress", "blocked"]
+PAGE = 50  # rows the pages list before "show more" / "older tasks"
+TREND_DAYS = 84  # the coverage trend: twelve weeks of daily snapshots
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a scale's pages are measured on."""
+
+    slug: str
+    org_id: int
+    user_id: int  # the lead the pages are requested as
+    busiest_goal: int  # number of the goal with the most tasks
+    expand_goal: int  # number of the top-level goal with the most work under it
+
+
+def target(cur: Any, slug: str, lead_email: str) -> Target:
+    cur.execute(
+        """
+        SELECT o.id, u.id FROM tenancy_organization o
+          JOIN tenancy_membership m ON m.organization_id = o.id
+          JOIN tenancy_user u ON u.id = m.user_id
+         WHERE o.slug = %s AND u.email = %s
+        """,
+        [slug, lead_email],
+    )
+    org_id, user_id = cur.fetchone()
+    cur.execute(
+        """
+        SELECT g.number FROM work_task t JOIN goals_goal g ON g.id = t.goal_id
+         WHERE t.organization_id = %s
+         GROUP BY g.number ORDER BY count(*) DESC, g.number LIMIT 1
+        """,
+        [org_id],
+    )
+    busiest = cur.fetchone()[0]
+    cur.execute(
+        """
+        WITH RECURSIVE tree(id, root_id) AS (
+            SELECT id, id FROM goals_goal WHERE organization_id = %(org)s AND parent_id IS NULL
+            UNION ALL
+            SELECT g.id, t.root_id FROM goals_goal g JOIN tree t ON g.parent_id = t.id
+             WHERE g.organization_id = %(org)s
+        )
+        SELECT r.number FROM tree
+          JOIN work_task t ON t.organization_id = %(org)s AND t.goal_id = tree.id
+          JOIN goals_goal r ON r.id = tree.root_id
+         GROUP BY r.number ORDER BY count(*) DESC, r.number LIMIT 1
+        """,
+        {"org": org_id},
+    )
+    expand = cur.fetchone()[0]
+    return Target(slug, org_id, user_id, busiest, expand)
+
+
+def _membership(cur: Any, t: Target) -> tuple:
+    cur.execute(
+        """
+        SELECT m.id, m.role, o.id, o.name, o.allow_goalless_work, o.starved_grace_days
+          FROM tenancy_membership m JOIN tenancy_organization o ON o.id = m.organization_id
+         WHERE o.slug = %s AND m.user_id = %s
+        """,
+        [t.slug, t.user_id],
+    )
+    return cur.fetchone()
+
+
+def _members(cur: Any, t: Target) -> list[tuple]:
+    """The assignee choices every task form shows."""
+    cur.execute(
+        """
+        SELECT m.id, u.name, u.email FROM tenancy_membership m
+          JOIN tenancy_user u ON u.id = m.user_id
+         WHERE m.organization_id = %s ORDER BY u.name, u.email
+        """,
+        [t.org_id],
+    )
+    return cur.fetchall()
+
+
+def _goal_counts(cur: Any, t: Target, goal_id: int) -> dict[str, int]:
+    cur.execute(
+        """
+        SELECT count(*) FILTER (WHERE t.status = ANY(%(live)s)),
+               COALESCE(sum(t.estimate) FILTER (WHERE t.status = ANY(%(live)s)), 0),
+               count(*) FILTER (WHERE t.status = 'done'),
+               COALESCE(sum(t.estimate) FILTER (WHERE t.status = 'done'), 0),
+               count(*) FILTER (WHERE t.status = ANY(%(live)s)
+                                  AND g.material_change_at > t.link_confirmed_at),
+               count(*) FILTER (WHERE t.status = ANY(%(live)s) AND g.status <> 'active')
+          FROM goals_goal g JOIN work_task t ON t.organization_id = g.organization_id
+                                             AND t.goal_id = g.id
+         WHERE g.organization_id = %(org)s AND g.id = %(goal)s
+        """,
+        {"org": t.org_id, "goal": goal_id, "live": LIVE},
+    )
+    names = ("live_tasks", "live_effort", "done_tasks", "done_effort", "suspect", "stranded")
+    return dict(zip(names, cur.fetchone(), strict=True))
+
+
+def goal_page(cur: Any, t: Target) -> dict[str, Any]:
+    """The goal page of the busiest goal: the goal, its path, counts, first tasks (live first),
+    outcomes with their live work, sub-goals with theirs, history, and the task form's
+    choices."""
+    _membership(cur, t)
+    cur.execute(
+        """
+        SELECT g.id, g.number, g.title, g.description, g.status, g.priority, g.start_date,
+               g.end_date, g.material_change_at, g.material_change, g.parent_id, u.name, u.email
+          FROM goals_goal g
+          LEFT JOIN tenancy_membership m ON m.id = g.owner_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE g.organization_id = %s AND g.number = %s
+        """,
+        [t.org_id, t.busiest_goal],
+    )
+    goal = cur.fetchone()
+    goal_id = goal[0]
+    cur.execute(
+        """
+        WITH RECURSIVE up(id, parent_id, depth) AS (
+            SELECT id, parent_id, 1 FROM goals_goal WHERE organization_id = %(org)s AND id = %(p)s
+            UNION ALL
+            SELECT g.id, g.parent_id, up.depth + 1 FROM goals_goal g
+              JOIN up ON g.id = up.parent_id AND g.organization_id = %(org)s
+        )
+        SELECT g.number, g.title FROM up JOIN goals_goal g ON g.id = up.id ORDER BY up.depth DESC
+        """,
+        {"org": t.org_id, "p": goal[10]},
+    )
+    path = cur.fetchall()
+    counts = _goal_counts(cur, t, goal_id)
+    cur.execute(
+        """
+        SELECT t.number, t.title, t.status, t.estimate, t.due_date, t.kept_reason,
+               t.link_confirmed_at, t.outcome_id, o.number, o.title, u.name, u.email
+          FROM work_task t
+          LEFT JOIN goals_outcome o ON o.id = t.outcome_id
+          LEFT JOIN tenancy_membership m ON m.id = t.assignee_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE t.organization_id = %s AND t.goal_id = %s
+         ORDER BY t.status <> ALL(%s), t.number DESC
+         LIMIT %s
+        """,
+        [t.org_id, goal_id, LIVE, PAGE + 1],
+    )
+    tasks = cur.fetchall()
+    cur.execute(
+        """
+        SELECT o.id, o.number, o.title, o.unit, o.baseline, o.target, o.current, o.direction,
+               o.due_date, count(t.id)
+          FROM goals_outcome o
+          LEFT JOIN work_task t ON t.outcome_id = o.id AND t.status = ANY(%s)
+         WHERE o.organization_id = %s AND o.goal_id = %s
+         GROUP BY o.id ORDER BY o.number
+        """,
+        [LIVE, t.org_id, goal_id],
+    )
+    outcomes = cur.fetchall()
+    cur.execute(
+        """
+        SELECT c.number, c.title, c.status, c.priority, u.name, u.email,
+               count(t.id), COALESCE(sum(t.estimate), 0)
+          FROM goals_goal c
+          LEFT JOIN work_task t ON t.organization_id = c.organization_id AND t.goal_id = c.id
+                               AND t.status = ANY(%s)
+          LEFT JOIN tenancy_membership m ON m.id = c.owner_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE c.organization_id = %s AND c.parent_id = %s
+         GROUP BY c.id, u.name, u.email ORDER BY c.priority, c.number
+        """,
+        [LIVE, t.org_id, goal_id],
+    )
+    children = cur.fetchall()
+    cur.execute(
+        """
+        SELECT e.kind, e.changes, e.summary, e.created_at, u.name, u.email
+          FROM goals_goalevent e LEFT JOIN tenancy_user u ON u.id = e.actor_id
+         WHERE e.organization_id = %s AND e.goal_id = %s
+         ORDER BY e.created_at DESC, e.id DESC LIMIT 50
+        """,
+        [t.org_id, goal_id],
+    )
+    history = cur.fetchall()
+    members = _members(cur, t)
+    return {
+        "goal": goal,
+        "path": [n for n, _ in path],
+        "counts": counts,
+        "tasks": [row[0] for row in tasks[:PAGE]],
+        "more_tasks": len(tasks) > PAGE,
+        "outcomes": {row[1]: row[9] for row in outcomes},
+        "children": {row[0]: (row[6], row[7]) for row in children},
+        "history": len(history),
+        "members": len(members),
+    }
+
+
+def work_list(cur: Any, t: Target) -> dict[str, Any]:
+    """The work list's first page (newest tasks with goal and assignee), and its forms' goal and
+    member choices (every goal for the filter, the active ones for quick add)."""
+    _membership(cur, t)
+    cur.execute(
+        """
+        SELECT t.number, t.title, t.status, t.estimate, t.due_date, t.kept_reason,
+               t.link_confirmed_at, g.number, g.title, g.status, g.material_change_at,
+               u.name, u.email
+          FROM work_task t
+          LEFT JOIN goals_goal g ON g.id = t.goal_id
+          LEFT JOIN tenancy_membership m ON m.id = t.assignee_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE t.organization_id = %s
+         ORDER BY t.number DESC LIMIT %s
+        """,
+        [t.org_id, PAGE + 1],
+    )
+    tasks = cur.fetchall()
+    cur.execute(
+        "SELECT id, number, title, status FROM goals_goal WHERE organization_id = %s"
+        " ORDER BY number",
+        [t.org_id],
+    )
+    goals = cur.fetchall()
+    members = _members(cur, t)
+    return {
+        "tasks": [row[0] for row in tasks[:PAGE]],
+        "older": tasks[PAGE - 1][0] if len(tasks) > PAGE else None,
+        "goal_choices": len(goals),
+        "active_goal_choices": sum(1 for g in goals if g[3] == "active"),
+        "members": len(members),
+    }
+
+
+def add_task(
+    cur: Any,
+    t: Target,
+    *,
+    atomic: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    title: str = "Call the three churned accounts",
+) -> dict[str, Any]:
+    """The inline add-task POST on the busiest goal: number, task and its history row written
+    in one transaction; then the goal's new counts and the fresh form's choices."""
+    _membership(cur, t)
+    with atomic():
+        cur.execute(
+            "SELECT id, status FROM goals_goal WHERE organization_id = %s AND number = %s",
+            [t.org_id, t.busiest_goal],
+        )
+        goal_id, _ = cur.fetchone()
+        cur.execute(
+            """
+            INSERT INTO tenancy_sequence (organization_id, name, value) VALUES (%s, 'task', 1)
+            ON CONFLICT (organization_id, name) DO UPDATE SET value = tenancy_sequence.value + 1
+            RETURNING value
+            """,
+            [t.org_id],
+        )
+        number = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO work_task
+                (organization_id, number, title, description, goal_id, outcome_id, status,
+                 assignee_id, estimate, due_date, origin, link_confirmed_at, kept_reason,
+                 created_by_id, created_at, updated_at)
+            VALUES (%s, %s, %s, '', %s, NULL, 'todo', NULL, 1, NULL, 'goal_page', now(), '',
+                    %s, now(), now())
+            RETURNING id
+            """,
+            [t.org_id, number, title, goal_id, t.user_id],
+        )
+        task_id = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO work_taskevent
+                (organization_id, task_id, actor_id, kind, to_goal_id, from_status, to_status,
+                 reason, changes, created_at)
+            VALUES (%s, %s, %s, 'created', %s, '', 'todo', '', '{}', now())
+            """,
+            [t.org_id, task_id, t.user_id, goal_id],
+        )
+    counts = _goal_counts(cur, t, goal_id)
+    cur.execute(
+        "SELECT id, number, title FROM goals_outcome WHERE organization_id = %s AND goal_id = %s"
+        " ORDER BY number",
+        [t.org_id, goal_id],
+    )
+    outcomes = cur.fetchall()
+    members = _members(cur, t)
+    return {"number": number, "counts": counts, "outcomes": len(outcomes), "members": len(members)}
+
+
+# Live work, effort and open task gaps per goal, in one pass over the tasks (with their goal's
+# status and last material change); a kept stranded task is no gap unless it is also suspect.
+_TASK_ROLLUP = """
+    SELECT t.goal_id,
+           count(*) FILTER (WHERE t.status = ANY(%(live)s)) AS live_tasks,
+           COALESCE(sum(t.estimate) FILTER (WHERE t.status = ANY(%(live)s)), 0) AS live_effort,
+           COALESCE(sum(t.estimate) FILTER (WHERE t.status = 'done'), 0) AS done_effort,
+           max(t.updated_at) AS last_activity,
+           count(*) FILTER (WHERE t.status = ANY(%(live)s)
+                              AND g.material_change_at > t.link_confirmed_at) AS suspect,
+           count(*) FILTER (WHERE t.status = ANY(%(live)s) AND g.status <> 'active'
+                              AND (t.kept_reason = ''
+                                   OR g.material_change_at > t.link_confirmed_at)) AS stranded
+      FROM work_task t LEFT JOIN goals_goal g ON g.id = t.goal_id
+     WHERE t.organization_id = %(org)s {where}
+     GROUP BY t.goal_id
+"""
+
+# Open starved flags: the goals the reconciler found with no live work under them.
+_STARVED = """
+    SELECT goal_id, 1 AS starved FROM traceability_flag
+     WHERE organization_id = %(org)s AND resolved_at IS NULL AND kind = 'starved'
+"""
+
+_PROGRESS = """
+    SELECT goal_id,
+           sum(CASE WHEN target = baseline THEN (current = target)::int
+                    ELSE greatest(0, least(1, (current - baseline) / (target - baseline))) END)
+             AS progress,
+           count(*) AS outcomes
+      FROM goals_outcome WHERE organization_id = %(org)s {where}
+     GROUP BY goal_id
+"""
+
+
+def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any]:
+    """The coverage dashboard: the linked ratio and the gap counts, the twelve-week trend, and
+    every active goal with its live work, share of effort against its priority weight, done
+    share, outcome progress, last activity and open gaps."""
+    _membership(cur, t)
+    cur.execute(
+        f"""
+        WITH work AS ({_TASK_ROLLUP.format(where="")}),
+             starved AS ({_STARVED}),
+             progress AS ({_PROGRESS.format(where="")})
+        SELECT g.id, g.number, g.title, g.status, g.priority, g.owner_id,
+               COALESCE(w.live_tasks, 0), COALESCE(w.live_effort, 0), COALESCE(w.done_effort, 0),
+               w.last_activity, p.progress / NULLIF(p.outcomes, 0),
+               COALESCE(x.starved, 0), COALESCE(w.stranded, 0), COALESCE(w.suspect, 0)
+          FROM goals_goal g
+          LEFT JOIN work w ON w.goal_id = g.id
+          LEFT JOIN starved x ON x.goal_id = g.id
+          LEFT JOIN progress p ON p.goal_id = g.id
+         WHERE g.organization_id = %(org)s
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, live_tasks, live_effort, done_effort,
+               last_activity, NULL, 0, 0, 0
+          FROM work WHERE goal_id IS NULL
+        """,  # noqa: S608 - constant SQL
+        {"org": t.org_id, "live": LIVE},
+    )
+    rows = cur.fetchall()
+    cur.execute(
+        "SELECT kind, count(*) FROM traceability_flag"
+        " WHERE organization_id = %s AND resolved_at IS NULL GROUP BY kind",
+        [t.org_id],
+    )
+    gaps = dict(cur.fetchall())
+    today = today or date.today()
+    cur.execute(
+        """
+        SELECT date, linked_ratio, orphaned, stranded, suspect, starved
+          FROM traceability_snapshot
+         WHERE organization_id = %s AND date > %s AND date <= %s ORDER BY date
+        """,
+        [t.org_id, today - timedelta(days=TREND_DAYS), today],
+    )
+    trend = cur.fetchall()
+    weights = {1: 8, 2: 4, 3: 2, 4: 1}
+    live_effort = sum(r[7] for r in rows)
+    active = [r for r in rows if r[3] == "active"]
+    linked_effort = sum(r[7] for r in active)
+    weight_total = sum(weights[r[4]] for r in active) or 1
+    goals = sorted(
+        (
+            {
+                "number": r[1],
+                "live_tasks": r[6],
+                "live_effort": r[7],
+                "share": r[7] / linked_effort if linked_effort else 0.0,
+                "fair_share": weights[r[4]] / weight_total,
+                "open_gaps": r[11] + r[12] + r[13],
+            }
+            for r in active
+        ),
+        key=lambda g: (-g["live_effort"], g["number"]),
+    )
+    stop = sorted(
+        (r[1] for r in rows if r[1] is not None and r[3] != "active" and r[7]),
+        key=lambda n: n,
+    )
+    return {
+        "linked_ratio": linked_effort / live_effort if live_effort else None,
+        "gaps": gaps,
+        "trend_days": len(trend),
+        "active_goals": len(goals),
+        "goals_page": goals[:PAGE],
+        "stop_candidates": len(stop),
+    }
+
+
+def trace_root(cur: Any, t: Target) -> dict[str, Any]:
+    """The trace tree's roots (active top-level goals) with roll-ups over each whole subtree:
+    live tasks, live effort, done share, outcome progress and gap badges; and the "No goal"
+    root with the orphaned work."""
+    _membership(cur, t)
+    cur.execute(
+        f"""
+        WITH RECURSIVE tree(id, root_id) AS (
+            SELECT id, id FROM goals_goal WHERE organization_id = %(org)s AND parent_id IS NULL
+            UNION ALL
+            SELECT g.id, tree.root_id FROM goals_goal g JOIN tree ON g.parent_id = tree.id
+             WHERE g.organization_id = %(org)s
+        ),
+        work AS ({_TASK_ROLLUP.format(where="AND t.goal_id IS NOT NULL")}),
+        starved AS ({_STARVED}),
+        progress AS ({_PROGRESS.format(where="")})
+        SELECT r.number, r.title, r.status, r.priority, u.name,
+               COALESCE(sum(w.live_tasks), 0), COALESCE(sum(w.live_effort), 0),
+               COALESCE(sum(w.done_effort), 0), sum(p.progress) / NULLIF(sum(p.outcomes), 0),
+               COALESCE(sum(x.starved), 0), COALESCE(sum(w.stranded), 0),
+               COALESCE(sum(w.suspect), 0)
+          FROM tree
+          JOIN goals_goal r ON r.id = tree.root_id
+          LEFT JOIN tenancy_membership m ON m.id = r.owner_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+          LEFT JOIN work w ON w.goal_id = tree.id
+          LEFT JOIN starved x ON x.goal_id = tree.id
+          LEFT JOIN progress p ON p.goal_id = tree.id
+         WHERE r.status = 'active'
+         GROUP BY r.id, u.name ORDER BY r.priority, r.number
+        """,  # noqa: S608 - constant SQL
+        {"org": t.org_id, "live": LIVE},
+    )
+    roots = cur.fetchall()
+    cur.execute(
+        """
+        SELECT count(*), COALESCE(sum(estimate), 0) FROM work_task
+         WHERE organization_id = %s AND goal_id IS NULL AND status = ANY(%s)
+        """,
+        [t.org_id, LIVE],
+    )
+    orphaned = cur.fetchone()
+    return {
+        "roots": {r[0]: (r[5], r[6]) for r in roots},
+        "orphaned": orphaned[0],
+    }
+
+
+def trace_expand(cur: Any, t: Target) -> dict[str, Any]:
+    """One node of the trace tree opened: its sub-goals with roll-ups over their subtrees, its
+    outcomes with progress, and its first tasks (status, assignee, outcome)."""
+    _membership(cur, t)
+    cur.execute(
+        "SELECT id FROM goals_goal WHERE organization_id = %s AND number = %s",
+        [t.org_id, t.expand_goal],
+    )
+    node_id = cur.fetchone()[0]
+    cur.execute(
+        f"""
+        WITH RECURSIVE sub(id, child_id) AS (
+            SELECT id, id FROM goals_goal WHERE organization_id = %(org)s AND parent_id = %(node)s
+            UNION ALL
+            SELECT g.id, sub.child_id FROM goals_goal g JOIN sub ON g.parent_id = sub.id
+             WHERE g.organization_id = %(org)s
+        ),
+        work AS ({_TASK_ROLLUP.format(where="AND t.goal_id IN (SELECT id FROM sub)")}),
+        starved AS ({_STARVED}),
+        progress AS ({_PROGRESS.format(where="AND goal_id IN (SELECT id FROM sub)")})
+        SELECT c.number, c.title, c.status, c.priority, u.name,
+               COALESCE(sum(w.live_tasks), 0), COALESCE(sum(w.live_effort), 0),
+               COALESCE(sum(w.done_effort), 0), sum(p.progress) / NULLIF(sum(p.outcomes), 0),
+               COALESCE(sum(x.starved), 0), COALESCE(sum(w.stranded), 0),
+               COALESCE(sum(w.suspect), 0)
+          FROM sub
+          JOIN goals_goal c ON c.id = sub.child_id
+          LEFT JOIN tenancy_membership m ON m.id = c.owner_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+          LEFT JOIN work w ON w.goal_id = sub.id
+          LEFT JOIN starved x ON x.goal_id = sub.id
+          LEFT JOIN progress p ON p.goal_id = sub.id
+         GROUP BY c.id, u.name ORDER BY c.priority, c.number LIMIT %(limit)s
+        """,  # noqa: S608 - constant SQL
+        {"org": t.org_id, "node": node_id, "live": LIVE, "limit": PAGE + 1},
+    )
+    children = cur.fetchall()
+    cur.execute(
+        """
+        SELECT number, title, unit, baseline, target, current, direction FROM goals_outcome
+         WHERE organization_id = %s AND goal_id = %s ORDER BY number
+        """,
+        [t.org_id, node_id],
+    )
+    outcomes = cur.fetchall()
+    cur.execute(
+        """
+        SELECT t.number, t.title, t.status, o.number, u.name, u.email
+          FROM work_task t
+          LEFT JOIN goals_outcome o ON o.id = t.outcome_id
+          LEFT JOIN tenancy_membership m ON m.id = t.assignee_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE t.organization_id = %s AND t.goal_id = %s
+         ORDER BY t.status <> ALL(%s), t.number DESC LIMIT %s
+        """,
+        [t.org_id, node_id, LIVE, PAGE + 1],
+    )
+    tasks = cur.fetchall()
+    return {
+        "children": {r[0]: (r[5], r[6]) for r in children[:PAGE]},
+        "outcomes": len(outcomes),
+        "tasks": [r[0] for r in tasks[:PAGE]],
+    }
+
+
+def reconcile(cur: Any, org_id: int, grace_days: int, now: Any) -> tuple[int, int]:
+    """The reconciler's answers for one organization: how many flags it must raise and how many
+    it must resolve. One pass over the live tasks, one walk up the goal tree, each compared with
+    the open flags."""
+    cur.execute(
+        """
+        WITH RECURSIVE live AS MATERIALIZED (
+            SELECT t.id, t.goal_id, g.status,
+                   COALESCE(g.material_change_at > t.link_confirmed_at, false) AS suspect,
+                   t.kept_reason <> '' AS has_reason
+              FROM work_task t LEFT JOIN goals_goal g ON g.id = t.goal_id
+             WHERE t.organization_id = %(org)s AND t.status = ANY(%(live)s)
+        ),
+        should(kind, task_id) AS (
+            SELECT 'orphaned', id FROM live WHERE goal_id IS NULL
+            UNION ALL
+            SELECT 'stranded', id FROM live
+             WHERE goal_id IS NOT NULL AND status <> 'active' AND (NOT has_reason OR suspect)
+            UNION ALL
+            SELECT 'suspect', id FROM live WHERE suspect
+        ),
+        open AS (
+            SELECT kind, task_id, goal_id FROM traceability_flag
+             WHERE organization_id = %(org)s AND resolved_at IS NULL
+        ),
+        covered(id) AS (
+            SELECT DISTINCT goal_id FROM live WHERE goal_id IS NOT NULL
+            UNION
+            SELECT g.parent_id FROM goals_goal g JOIN covered c ON g.id = c.id
+             WHERE g.organization_id = %(org)s AND g.parent_id IS NOT NULL
+        ),
+        starved(goal_id) AS (
+            SELECT g.id FROM goals_goal g
+             WHERE g.organization_id = %(org)s AND g.status = 'active'
+               AND COALESCE(g.activated_at, g.created_at) <= %(activated_before)s
+               AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = g.id)
+        )
+        SELECT
+          (SELECT count(*) FROM should s WHERE NOT EXISTS (
+              SELECT 1 FROM open o WHERE o.kind = s.kind AND o.task_id = s.task_id))
+          + (SELECT count(*) FROM starved s WHERE NOT EXISTS (
+              SELECT 1 FROM open o WHERE o.kind = 'starved' AND o.goal_id = s.goal_id)),
+          (SELECT count(*) FROM open o WHERE o.task_id IS NOT NULL AND NOT EXISTS (
+              SELECT 1 FROM should s WHERE s.kind = o.kind AND s.task_id = o.task_id))
+          + (SELECT count(*) FROM open o WHERE o.kind = 'starved' AND NOT EXISTS (
+              SELECT 1 FROM starved s WHERE s.goal_id = o.goal_id))
+        """,
+        {
+            "org": org_id,
+            "live": LIVE,
+            "activated_before": now - timedelta(days=grace_days),
+        },
+    )
+    raised, resolved = cur.fetchone()
+    return raised, resolved
+
+
+PAGES: dict[str, Callable[..., dict[str, Any]]] = {
+    "coverage": coverage,
+    "trace_root": trace_root,
+    "trace_expand": trace_expand,
+    "goal_page": goal_page,
+    "work_list": work_list,
+    "add_task": add_task,
+}
