@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from bench.generate import OrgSpec, foreign_key_violations, finish, generate, lead_email
+from bench.generate import OrgSpec, finish, foreign_key_violations, generate, lead_email
 from goals import selectors as goal_selectors
 from goals.models import Goal, GoalStatus, Outcome
 from tests.builders import make_goal, make_outcome, make_task
