@@ -22,14 +22,15 @@ MAX_PAGE = 1_000_000
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
-def _goal_or_404(request: OrgRequest, goal_number: int) -> Goal:
+def goal_or_404(request: OrgRequest, goal_number: int) -> Goal:
+    """The request organization's goal with this number, or 404 (also for other organizations)."""
     goal = selectors.goal_get(organization=request.organization, number=goal_number)
     if goal is None:
         raise Http404("No such goal in this organization.")
     return goal
 
 
-def _outcome_or_404(request: OrgRequest, outcome_number: int) -> Outcome:
+def outcome_or_404(request: OrgRequest, outcome_number: int) -> Outcome:
     outcome = selectors.outcome_get(organization=request.organization, number=outcome_number)
     if outcome is None:
         raise Http404("No such outcome in this organization.")
@@ -104,7 +105,7 @@ def goal_create(request: OrgRequest) -> HttpResponse:
 @require_get_or_post
 def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
     """Edit a goal; only changed fields reach the service, which records them old → new."""
-    goal = _goal_or_404(request, goal_number)
+    goal = goal_or_404(request, goal_number)
     form = GoalForm(
         request.POST if request.method == "POST" else None,
         organization=request.organization,
@@ -131,7 +132,7 @@ def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
 @org_view(min_role=Role.LEAD)
 @require_get_or_post
 def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
-    goal = _goal_or_404(request, goal_number)
+    goal = goal_or_404(request, goal_number)
     form = OutcomeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -153,7 +154,7 @@ def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
 @require_get_or_post
 def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
     """Edit an outcome's definition; its current value moves only through check-ins."""
-    outcome = _outcome_or_404(request, outcome_number)
+    outcome = outcome_or_404(request, outcome_number)
     form = OutcomeForm(request.POST if request.method == "POST" else None, outcome=outcome)
     if request.method == "POST" and form.is_valid():
         changes = form.changed_values(outcome)

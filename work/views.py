@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from goals import selectors as goal_selectors
 from goals.models import Goal, Outcome
+from goals.views import goal_or_404, outcome_or_404
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
@@ -44,13 +45,6 @@ def _is_fragment(request: OrgRequest) -> bool:
     """An htmx request that swaps part of the page (a history restore wants the whole page)."""
     htmx = request.htmx  # type: ignore[attr-defined]
     return bool(htmx) and not htmx.history_restore_request
-
-
-def _goal_or_404(request: OrgRequest, number: int) -> Goal:
-    goal = goal_selectors.goal_get(organization=request.organization, number=number)
-    if goal is None:
-        raise Http404("No such goal.")
-    return goal
 
 
 def _task_or_404(request: OrgRequest, number: int) -> Task:
@@ -80,10 +74,7 @@ def _task_url(request: OrgRequest, task: Task) -> str:
 
 
 def _goal_list_url(request: OrgRequest) -> str:
-    try:
-        return reverse("goal_list", kwargs={"org_slug": request.organization.slug})
-    except NoReverseMatch:
-        return reverse("work_list", args=[request.organization.slug])
+    return reverse("goal_list", kwargs={"org_slug": request.organization.slug})
 
 
 # The goal page: /o/<slug>/goals/<n>/ ----------------------------------------------------------
@@ -152,7 +143,7 @@ def _goal_page_context(
 
 @org_view()
 def goal_detail(request: OrgRequest, goal_number: int) -> HttpResponse:
-    goal = _goal_or_404(request, goal_number)
+    goal = goal_or_404(request, goal_number)
     return render(request, "work/goal_detail.html", _goal_page_context(request, goal))
 
 
@@ -160,7 +151,7 @@ def goal_detail(request: OrgRequest, goal_number: int) -> HttpResponse:
 @require_POST
 def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
     """Work is created from goals: the goal is the page the planner stands on."""
-    goal = _goal_or_404(request, goal_number)
+    goal = goal_or_404(request, goal_number)
     form = GoalTaskForm(request.POST, organization=request.organization, goal=goal)
     task = None
     if form.is_valid():
@@ -198,10 +189,8 @@ def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
 @org_view(min_role=Role.PLANNER)
 @require_POST
 def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
-    outcome = goal_selectors.outcome_get(organization=request.organization, number=outcome_number)
-    if outcome is None:
-        raise Http404("No such outcome.")
-    goal = _goal_or_404(request, outcome.goal.number)
+    outcome = outcome_or_404(request, outcome_number)
+    goal = goal_or_404(request, outcome.goal.number)
     form = CheckInForm(request.POST, goal=goal, outcome=outcome)
     saved = False
     if form.is_valid():
@@ -244,7 +233,7 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
 @require_POST
 def goal_confirm_links(request: OrgRequest, goal_number: int) -> HttpResponse:
     """Confirm every suspect link of the goal at once."""
-    goal = _goal_or_404(request, goal_number)
+    goal = goal_or_404(request, goal_number)
     confirmed = services.goal_confirm_links(
         organization=request.organization,
         actor=request.user,  # type: ignore[arg-type]
@@ -266,7 +255,7 @@ def goal_confirm_links(request: OrgRequest, goal_number: int) -> HttpResponse:
 @org_view(min_role=Role.LEAD)
 def goal_delete(request: OrgRequest, goal_number: int) -> HttpResponse:
     """Ask, then delete: the goal's work becomes orphaned and its sub-goals move up."""
-    goal = _goal_or_404(request, goal_number)
+    goal = goal_or_404(request, goal_number)
     if request.method == "POST":
         parent = goal.parent
         orphaned = services.goal_delete(
