@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from guardian.models import UserObjectPermissionBase
 
 from vindaris.tenancy.models import Membership, Organization
 
@@ -50,6 +51,9 @@ class Goal(models.Model):
     # changed). Live tasks whose link was confirmed before it are "suspect".
     material_change_at = models.DateTimeField(null=True, blank=True)
     material_change = models.CharField(max_length=200, blank=True)
+    # Seen only by admins, leads, the owner and members granted view (or change) on it; the same
+    # holds for everything under it: outcomes, tasks and sub-goals (see goals.visibility).
+    confidential = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -77,6 +81,12 @@ class Goal(models.Model):
             models.Index(fields=["organization", "parent"], name="goal_org_parent_idx"),
             # goal list filtered by status
             models.Index(fields=["organization", "status", "priority"], name="goal_org_status_idx"),
+            # the roots of hidden subtrees (goals.visibility): few rows, read on every request
+            models.Index(
+                fields=["organization"],
+                condition=Q(confidential=True),
+                name="goal_confidential_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +211,7 @@ class GoalEvent(models.Model):
         OUTCOME_UPDATED = "outcome_updated", "updated an outcome"
         CHECK_IN = "check_in", "checked in"
         LINKS_CONFIRMED = "links_confirmed", "confirmed links"
+        SHARED = "shared", "changed who has access"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="events")
@@ -218,3 +229,22 @@ class GoalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_id} {self.kind}"
+
+
+class GoalUserObjectPermission(UserObjectPermissionBase):
+    """A member's grant on one goal (guardian's direct foreign-key model): `view_goal` or
+    `change_goal`. Composite keys in the database tie it to the goal's organization and to a
+    membership of that organization, so a grant never crosses organizations and removing a
+    member or deleting the goal deletes it (migration 0004)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    content_object = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [
+            # visibility: "has this user a grant on this goal?"
+            models.Index(fields=["content_object", "user"], name="goalgrant_goal_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.permission_id} on {self.content_object_id}"

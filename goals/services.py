@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
@@ -14,7 +15,17 @@ from vindaris.tenancy.models import Membership, Organization, User
 from vindaris.tenancy.numbering import next_number
 
 from . import selectors
-from .models import CheckIn, Direction, Goal, GoalEvent, GoalStatus, Outcome, Priority
+from .models import (
+    CheckIn,
+    Direction,
+    Goal,
+    GoalEvent,
+    GoalStatus,
+    GoalUserObjectPermission,
+    Outcome,
+    Priority,
+)
+from .visibility import CHANGE, VIEW
 
 M = TypeVar("M", bound=Model)
 
@@ -27,6 +38,7 @@ GOAL_FIELDS = {
     "status": "Status",
     "start_date": "Start",
     "end_date": "End",
+    "confidential": "Confidential",
 }
 OUTCOME_FIELDS = {
     "title": "Title",
@@ -42,6 +54,8 @@ def _display(obj: Any, field: str) -> str:
     value = getattr(obj, field)
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if field == "priority":
         return Priority(value).label
     if field == "status":
@@ -151,6 +165,7 @@ def goal_create(
     status: str = GoalStatus.DRAFT,
     start_date: date | None = None,
     end_date: date | None = None,
+    confidential: bool = False,
 ) -> Goal:
     """Create a goal with the next G-number and a "created" history row. Parent and owner must
     belong to `organization`; the period must not end before it starts."""
@@ -171,6 +186,7 @@ def goal_create(
         status=status,
         start_date=start_date,
         end_date=end_date,
+        confidential=confidential,
         activated_at=now if status == GoalStatus.ACTIVE else None,
         created_by=actor,
     )
@@ -395,3 +411,71 @@ def goal_delete_detached(*, organization: Organization, actor: User, goal: Goal)
     )
     goal.delete()
     enqueue_reconcile(organization.pk)
+
+
+# Sharing -----------------------------------------------------------------------------------------
+
+# What each level of access grants: "change" includes "view".
+ACCESS_LEVELS = {"view": (VIEW,), "change": (VIEW, CHANGE)}
+
+
+@transaction.atomic
+def goal_share(
+    *, organization: Organization, actor: User, goal: Goal, member: Membership, access: str
+) -> None:
+    """Grant `member` view or change on the goal (guardian object permissions), replacing what
+    it had. Only members of the goal's organization; change only to planners and above (a
+    viewer never edits). Recorded in the goal's history."""
+    _check_same_org(organization, goal=goal, member=member)
+    if access not in ACCESS_LEVELS:
+        raise ValidationError({"access": "Choose view or change."})
+    if access == "change" and not member.can_plan:
+        raise ValidationError({"access": "Viewers can be given view only."})
+    codenames = ACCESS_LEVELS[access]
+    permissions = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="goals", codename__in=(VIEW, CHANGE)
+        )
+    }
+    grants = GoalUserObjectPermission.objects.filter(content_object=goal, user_id=member.user_id)
+    had = set(grants.values_list("permission__codename", flat=True))
+    if had == set(codenames):
+        return
+    grants.exclude(permission__codename__in=codenames).delete()
+    GoalUserObjectPermission.objects.bulk_create(
+        [
+            GoalUserObjectPermission(
+                organization=organization,
+                content_object=goal,
+                user_id=member.user_id,
+                permission=permissions[codename],
+            )
+            for codename in codenames
+            if codename not in had
+        ]
+    )
+    goal_event_record(
+        goal=goal,
+        actor=actor,
+        kind=GoalEvent.Kind.SHARED,
+        summary=f"{member.user.display_name} can {access}",
+    )
+
+
+@transaction.atomic
+def goal_unshare(
+    *, organization: Organization, actor: User, goal: Goal, member: Membership
+) -> None:
+    """Revoke every grant `member` holds on the goal; it takes effect on the next request."""
+    _check_same_org(organization, goal=goal, member=member)
+    deleted, _ = GoalUserObjectPermission.objects.filter(
+        content_object=goal, user_id=member.user_id
+    ).delete()
+    if deleted:
+        goal_event_record(
+            goal=goal,
+            actor=actor,
+            kind=GoalEvent.Kind.SHARED,
+            summary=f"{member.user.display_name} no longer has access",
+        )

@@ -4,16 +4,24 @@ from django.db import migrations
 
 
 def composite_fk(
-    table: str, columns: tuple[str, ...], target: str, target_columns: tuple[str, ...], name: str
+    table: str,
+    columns: tuple[str, ...],
+    target: str,
+    target_columns: tuple[str, ...],
+    name: str,
+    *,
+    on_delete: str = "NO ACTION",
 ) -> migrations.RunSQL:
     """A deferrable composite foreign key such as (organization_id, goal_id) -> goal.
 
     It guarantees in the database that a row never points at another organization's row.
+    `on_delete="CASCADE"` makes the database delete the row with its target.
     """
+    assert on_delete in {"NO ACTION", "CASCADE"}
     cols = ", ".join(columns)
     tcols = ", ".join(target_columns)
     return migrations.RunSQL(
         f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({cols}) "
-        f"REFERENCES {target} ({tcols}) DEFERRABLE INITIALLY DEFERRED",
+        f"REFERENCES {target} ({tcols}) ON DELETE {on_delete} DEFERRABLE INITIALLY DEFERRED",
         f"ALTER TABLE {table} DROP CONSTRAINT {name}",
     )
