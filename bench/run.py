@@ -35,6 +35,10 @@ from bench.generate import SCALES, lead_email
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / os.environ.get("BENCH_RESULTS", "bench-results.json")
 REQUESTS = max(30, int(os.environ.get("BENCH_REQUESTS", "30")))
+# A partial run while working on one part: BENCH_ONLY=work_list,digest BENCH_SCALES=L measures
+# those alone and prints their figures, without the table or a verdict.
+ONLY = {k for k in os.environ.get("BENCH_ONLY", "").split(",") if k}
+ONLY_SCALES = [s for s in os.environ.get("BENCH_SCALES", "").split(",") if s]
 WARMUP = 5
 # A page slower than this gets one warm-up request instead of WARMUP.
 SLOW_S = 1.0
@@ -516,6 +520,26 @@ def report(results: dict) -> str:
     return "\n".join(lines)
 
 
+def partial_run(cur: Any) -> int:
+    """BENCH_ONLY / BENCH_SCALES: measure a part, print its figures as JSON, no verdict."""
+    conn = cur.connection
+    out: dict[str, Any] = {}
+    for scale in ONLY_SCALES or list(SCALES):
+        session = Session(scale, cur)
+        for page in PAGES:
+            if not ONLY or page.key in ONLY:
+                r = measure_page(session, page, cur, conn, keep_sql=False)
+                out[f"{page.key}@{scale}"] = r
+                print(f"bench: {page.label} at {scale}: {json.dumps(r, default=str)}", flush=True)
+    if "reconcile" in ONLY:
+        out["reconcile"] = measure_reconciler(cur)
+        print(f"bench: reconciler: {json.dumps(out['reconcile'], default=str)}", flush=True)
+    if "digest" in ONLY:
+        out["digest"] = measure_digest()
+        print(f"bench: digest: {json.dumps(out['digest'], default=str)}", flush=True)
+    return 0
+
+
 def main() -> int:
     import django
 
@@ -543,6 +567,8 @@ def main() -> int:
     results: dict[str, Any] = {"machine": machine(cur), "pages": {p.key: {} for p in PAGES}}
     results["machine"]["load_before"] = [round(x, 2) for x in os.getloadavg()]
     targets: dict[str, floors.Target] = {}
+    if ONLY or ONLY_SCALES:
+        return partial_run(cur)
     for scale in SCALES:
         session = Session(scale, cur)
         targets[scale] = session.target
