@@ -15,6 +15,7 @@ from vindaris.tenancy.models import Membership, Organization
 
 from . import selectors
 from .models import Direction, Goal, GoalStatus, Outcome, Priority
+from .visibility import can_share
 
 # Quarters -------------------------------------------------------------------------------------
 
@@ -171,6 +172,7 @@ GOAL_FIELDS = (
     "status",
     "start_date",
     "end_date",
+    "confidential",
 )
 
 
@@ -197,12 +199,20 @@ class GoalForm(forms.Form):
     )
     start_date = forms.DateField(required=False, label="Start date", widget=_date_input())
     end_date = forms.DateField(required=False, label="End date", widget=_date_input())
+    confidential = forms.BooleanField(
+        required=False,
+        help_text=(
+            "Only admins, leads, the owner and members it is shared with will see this goal and "
+            "everything under it."
+        ),
+    )
 
     def __init__(
         self,
         data: Any = None,
         *,
         organization: Organization,
+        viewer: Membership,
         goal: Goal | None = None,
         initial: dict[str, Any] | None = None,
         today: date | None = None,
@@ -210,9 +220,15 @@ class GoalForm(forms.Form):
         if goal is not None:
             initial = {f: getattr(goal, f) for f in GOAL_FIELDS} | (initial or {})
         super().__init__(data, initial=initial)
-        parents = selectors.goal_choices(organization=organization)
+        parents = selectors.goal_choices(organization=organization, viewer=viewer)
         if goal is not None:
             parents = parents.exclude(pk__in=selectors.subtree_ids(goal=goal))
+            if not can_share(goal, viewer):
+                # Who may see the goal is decided by those who share it: an editor it was
+                # shared with keeps its owner and its confidentiality as they are.
+                for name in ("owner", "confidential"):
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = "Only admins, leads and the owner change this."
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]
         current = Quarter.of(today or organization_today(organization))
@@ -291,3 +307,28 @@ class OutcomeForm(forms.Form):
     def changed_values(self, outcome: Outcome) -> dict[str, Any]:
         """Only the fields that differ from the outcome's, for goals.services.outcome_update."""
         return {f: v for f, v in self.values().items() if getattr(outcome, f) != v}
+
+
+# Sharing --------------------------------------------------------------------------------------
+
+
+class ShareForm(forms.Form):
+    """Give a member view or change on a goal. Admins and leads see every goal by role, so only
+    planners and viewers are offered."""
+
+    member = MemberChoiceField(queryset=Membership.objects.none(), empty_label="Choose a member")
+    access = forms.ChoiceField(
+        choices=[("view", "Can view"), ("change", "Can edit")], initial="view"
+    )
+
+    def __init__(self, data: Any = None, *, goal: Goal) -> None:
+        super().__init__(data)
+        self.fields["member"].queryset = selectors.share_candidates(goal=goal)  # type: ignore[attr-defined]
+
+
+class UnshareForm(forms.Form):
+    member = MemberChoiceField(queryset=Membership.objects.none())
+
+    def __init__(self, data: Any = None, *, goal: Goal) -> None:
+        super().__init__(data)
+        self.fields["member"].queryset = selectors.share_candidates(goal=goal)  # type: ignore[attr-defined]

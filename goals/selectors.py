@@ -6,24 +6,28 @@ from datetime import date
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from vindaris.tenancy.models import Membership, Organization
+from vindaris.tenancy.models import Membership, Organization, Role
 
-from .models import CheckIn, Goal, GoalEvent, GoalStatus, Outcome
+from .models import CheckIn, Goal, GoalEvent, GoalStatus, GoalUserObjectPermission, Outcome
+from .visibility import CHANGE, visible_q
 
 
-def goal_get(*, organization: Organization, number: int) -> Goal | None:
-    """The organization's goal with this number (parent and owner loaded), or None."""
+def goal_get(*, organization: Organization, number: int, viewer: Membership | None) -> Goal | None:
+    """The organization's goal with this number (parent and owner loaded), or None, also when
+    `viewer` may not see it."""
     return (
         Goal.objects.select_related("parent", "owner__user")
-        .filter(organization=organization, number=number)
+        .filter(visible_q(viewer), organization=organization, number=number)
         .first()
     )
 
 
-def outcome_get(*, organization: Organization, number: int) -> Outcome | None:
+def outcome_get(
+    *, organization: Organization, number: int, viewer: Membership | None
+) -> Outcome | None:
     return (
         Outcome.objects.select_related("goal")
-        .filter(organization=organization, number=number)
+        .filter(visible_q(viewer, "goal"), organization=organization, number=number)
         .first()
     )
 
@@ -100,6 +104,7 @@ def goal_tree_order(*, organization: Organization) -> list[tuple[int, int]]:
 def _filtered_goals(
     organization: Organization,
     *,
+    viewer: Membership | None,
     status: str = "",
     owner: Membership | None = None,
     priority: int | None = None,
@@ -107,7 +112,7 @@ def _filtered_goals(
     period_end: date | None = None,
     search: str = "",
 ) -> QuerySet[Goal]:
-    goals = Goal.objects.filter(organization=organization)
+    goals = Goal.objects.filter(visible_q(viewer), organization=organization)
     if status:
         goals = goals.filter(status=status)
     if owner is not None:
@@ -129,6 +134,7 @@ def _filtered_goals(
 def goal_list(
     *,
     organization: Organization,
+    viewer: Membership | None,
     status: str = "",
     owner: Membership | None = None,
     priority: int | None = None,
@@ -140,6 +146,7 @@ def goal_list(
     order = goal_tree_order(organization=organization)
     goals = _filtered_goals(
         organization,
+        viewer=viewer,
         status=status,
         owner=owner,
         priority=priority,
@@ -213,6 +220,7 @@ def _tree_page(
 def goal_list_page(
     *,
     organization: Organization,
+    viewer: Membership | None,
     page: int = 1,
     per_page: int = GOAL_LIST_PAGE_SIZE,
     status: str = "",
@@ -226,6 +234,7 @@ def goal_list_page(
     Two queries whatever the number of goals (two more for a page past the end)."""
     goals = _filtered_goals(
         organization,
+        viewer=viewer,
         status=status,
         owner=owner,
         priority=priority,
@@ -246,13 +255,14 @@ def goal_list_page(
     return GoalListPage(rows=rows, total=total, number=number, per_page=per_page)
 
 
-def goal_choices(*, organization: Organization) -> QuerySet[Goal]:
-    """Goals a task or sub-goal may be attached to, for form choice fields."""
-    return Goal.objects.filter(organization=organization).order_by("number")
+def goal_choices(*, organization: Organization, viewer: Membership | None) -> QuerySet[Goal]:
+    """Goals a task or sub-goal may be attached to, for form choice fields: those `viewer` may
+    see."""
+    return Goal.objects.filter(visible_q(viewer), organization=organization).order_by("number")
 
 
-def active_goal_choices(*, organization: Organization) -> QuerySet[Goal]:
-    return goal_choices(organization=organization).filter(status=GoalStatus.ACTIVE)
+def active_goal_choices(*, organization: Organization, viewer: Membership | None) -> QuerySet[Goal]:
+    return goal_choices(organization=organization, viewer=viewer).filter(status=GoalStatus.ACTIVE)
 
 
 def children_of(*, goal: Goal) -> QuerySet[Goal]:
@@ -283,4 +293,61 @@ def check_ins_of(*, outcome: Outcome, limit: int = 100) -> QuerySet[CheckIn]:
         CheckIn.objects.filter(organization_id=outcome.organization_id, outcome=outcome)
         .select_related("author")
         .order_by("-checked_on", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Access:
+    """One line of "who has access" on a goal: a member and how."""
+
+    membership: Membership
+    how: str  # "admin", "lead", "owner", "change", "view"
+    granted: bool  # a grant that can be revoked
+
+    @property
+    def label(self) -> str:
+        return {
+            "admin": "Admin: sees and edits every goal",
+            "lead": "Lead: sees and edits every goal",
+            "owner": "Owner: sees, edits and shares",
+            "change": "Can edit",
+            "view": "Can view",
+        }[self.how]
+
+
+def goal_access(*, goal: Goal) -> list[Access]:
+    """Who may see the goal beyond its organization's planners and viewers (for a confidential
+    goal, everyone who may see it): admins and leads by role, the owner, and granted members
+    with their level. Two queries."""
+    grants: dict[int, str] = {}
+    for user_id, codename in GoalUserObjectPermission.objects.filter(
+        content_object=goal
+    ).values_list("user_id", "permission__codename"):
+        if codename == CHANGE or user_id not in grants:
+            grants[user_id] = "change" if codename == CHANGE else "view"
+    members = (
+        Membership.objects.select_related("user")
+        .filter(organization_id=goal.organization_id)
+        .filter(Q(role__in=(Role.ADMIN, Role.LEAD)) | Q(pk=goal.owner_id) | Q(user_id__in=grants))
+        .order_by("user__name", "user__email")
+    )
+    rows = []
+    for m in members:
+        if m.role in (Role.ADMIN, Role.LEAD):
+            rows.append(Access(m, m.role, m.user_id in grants))
+        elif m.pk == goal.owner_id:
+            rows.append(Access(m, "owner", m.user_id in grants))
+        else:
+            rows.append(Access(m, grants[m.user_id], True))
+    order = {"owner": 0, "admin": 1, "lead": 2, "change": 3, "view": 4}
+    return sorted(rows, key=lambda a: order[a.how])
+
+
+def share_candidates(*, goal: Goal) -> QuerySet[Membership]:
+    """Members a goal can be shared with: planners and viewers who are not its owner."""
+    return (
+        Membership.objects.select_related("user")
+        .filter(organization_id=goal.organization_id, role__in=(Role.PLANNER, Role.VIEWER))
+        .exclude(pk=goal.owner_id)
+        .order_by("user__name", "user__email")
     )

@@ -3,7 +3,7 @@
 import re
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -13,8 +13,16 @@ from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
 from . import selectors, services
-from .forms import GoalFilterForm, GoalForm, OutcomeForm, add_service_error
+from .forms import (
+    GoalFilterForm,
+    GoalForm,
+    OutcomeForm,
+    ShareForm,
+    UnshareForm,
+    add_service_error,
+)
 from .models import Goal, Outcome
+from .visibility import can_change, can_share
 
 # A page number beyond this is junk; it would only overflow the OFFSET.
 MAX_PAGE = 1_000_000
@@ -23,18 +31,30 @@ require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def goal_or_404(request: OrgRequest, goal_number: int) -> Goal:
-    """The request organization's goal with this number, or 404 (also for other organizations)."""
-    goal = selectors.goal_get(organization=request.organization, number=goal_number)
+    """The request organization's goal with this number, or 404: also for other organizations'
+    goals and for goals the member may not see (confidential)."""
+    goal = selectors.goal_get(
+        organization=request.organization, number=goal_number, viewer=request.membership
+    )
     if goal is None:
         raise Http404("No such goal in this organization.")
     return goal
 
 
 def outcome_or_404(request: OrgRequest, outcome_number: int) -> Outcome:
-    outcome = selectors.outcome_get(organization=request.organization, number=outcome_number)
+    outcome = selectors.outcome_get(
+        organization=request.organization, number=outcome_number, viewer=request.membership
+    )
     if outcome is None:
         raise Http404("No such outcome in this organization.")
     return outcome
+
+
+def goal_to_change_or_403(request: OrgRequest, goal: Goal) -> Goal:
+    """Editing a goal and its outcomes: admins, leads, its owner and members granted change."""
+    if not can_change(goal, request.membership):
+        raise PermissionDenied("Only the goal's owner, its editors, leads and admins edit it.")
+    return goal
 
 
 def _page_number(raw: str | None) -> int:
@@ -60,6 +80,7 @@ def goal_list(request: OrgRequest) -> HttpResponse:
     form = GoalFilterForm(request.GET, organization=request.organization)
     page = selectors.goal_list_page(
         organization=request.organization,
+        viewer=request.membership,
         page=_page_number(request.GET.get("page")),
         **form.filters(),
     )
@@ -80,10 +101,13 @@ def goal_create(request: OrgRequest) -> HttpResponse:
     parent = None
     parent_number = _number_param(request.GET.get("parent"))
     if parent_number is not None:
-        parent = selectors.goal_get(organization=organization, number=parent_number)
+        parent = selectors.goal_get(
+            organization=organization, number=parent_number, viewer=request.membership
+        )
     form = GoalForm(
         request.POST if request.method == "POST" else None,
         organization=organization,
+        viewer=request.membership,
         initial={"parent": parent} if parent else None,
     )
     if request.method == "POST" and form.is_valid():
@@ -101,14 +125,15 @@ def goal_create(request: OrgRequest) -> HttpResponse:
     return render(request, "goals/goal_form.html", {"form": form, "parent": parent})
 
 
-@org_view(min_role=Role.LEAD)
+@org_view()
 @require_get_or_post
 def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
     """Edit a goal; only changed fields reach the service, which records them old → new."""
-    goal = goal_or_404(request, goal_number)
+    goal = goal_to_change_or_403(request, goal_or_404(request, goal_number))
     form = GoalForm(
         request.POST if request.method == "POST" else None,
         organization=request.organization,
+        viewer=request.membership,
         goal=goal,
     )
     if request.method == "POST" and form.is_valid():
@@ -129,10 +154,10 @@ def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
     return render(request, "goals/goal_form.html", {"form": form, "goal": goal})
 
 
-@org_view(min_role=Role.LEAD)
+@org_view()
 @require_get_or_post
 def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
-    goal = goal_or_404(request, goal_number)
+    goal = goal_to_change_or_403(request, goal_or_404(request, goal_number))
     form = OutcomeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -150,11 +175,12 @@ def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
     return render(request, "goals/outcome_form.html", {"form": form, "goal": goal})
 
 
-@org_view(min_role=Role.LEAD)
+@org_view()
 @require_get_or_post
 def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
     """Edit an outcome's definition; its current value moves only through check-ins."""
     outcome = outcome_or_404(request, outcome_number)
+    goal_to_change_or_403(request, outcome.goal)
     form = OutcomeForm(request.POST if request.method == "POST" else None, outcome=outcome)
     if request.method == "POST" and form.is_valid():
         changes = form.changed_values(outcome)
@@ -174,3 +200,86 @@ def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
     return render(
         request, "goals/outcome_form.html", {"form": form, "goal": outcome.goal, "outcome": outcome}
     )
+
+
+# Sharing ----------------------------------------------------------------------------------------
+
+
+def _goal_to_share_or_403(request: OrgRequest, goal_number: int) -> Goal:
+    goal = goal_or_404(request, goal_number)
+    if not can_share(goal, request.membership):
+        raise PermissionDenied("Only the goal's owner, leads and admins share it.")
+    return goal
+
+
+def _access_response(
+    request: OrgRequest,
+    goal: Goal,
+    *,
+    share_form: ShareForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The "who has access" panel: the whole page, or the panel alone for htmx."""
+    context = {
+        "goal": goal,
+        "access": selectors.goal_access(goal=goal),
+        "share_form": share_form or ShareForm(goal=goal),
+    }
+    fragment = bool(request.htmx)  # type: ignore[attr-defined]
+    template = "goals/goal_access.html#access-panel" if fragment else "goals/goal_access.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@org_view()
+@require_get_or_post
+def goal_access(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Who has access to the goal; POST gives a member view or change (admins, leads, owner)."""
+    goal = _goal_to_share_or_403(request, goal_number)
+    if request.method != "POST":
+        return _access_response(request, goal)
+    form = ShareForm(request.POST, goal=goal)
+    if form.is_valid():
+        member, access = form.cleaned_data["member"], form.cleaned_data["access"]
+        try:
+            services.goal_share(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                goal=goal,
+                member=member,
+                access=access,
+            )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            verb = "edit" if access == "change" else "view"
+            messages.success(request, f"{member.user.display_name} can now {verb} {goal.key}.")
+            if request.htmx:  # type: ignore[attr-defined]
+                return _access_response(request, goal)
+            return redirect(
+                "goal_access", org_slug=request.organization.slug, goal_number=goal.number
+            )
+    return _access_response(request, goal, share_form=form, status=422 if request.htmx else 200)  # type: ignore[attr-defined]
+
+
+@org_view()
+@require_http_methods(["POST"])
+def goal_access_revoke(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Take a member's access away; it takes effect on their next request."""
+    goal = _goal_to_share_or_403(request, goal_number)
+    form = UnshareForm(request.POST, goal=goal)
+    if form.is_valid():
+        member = form.cleaned_data["member"]
+        services.goal_unshare(
+            organization=request.organization,
+            actor=request.user,  # type: ignore[arg-type]
+            goal=goal,
+            member=member,
+        )
+        messages.success(request, f"{member.user.display_name} no longer has access to {goal.key}.")
+    else:
+        messages.error(request, "Choose a member who has access to this goal.")
+    if request.htmx:  # type: ignore[attr-defined]
+        return _access_response(request, goal)
+    return redirect("goal_access", org_slug=request.organization.slug, goal_number=goal.number)

@@ -156,7 +156,7 @@ class TriageForm(forms.Form):
             organization=organization
         )
         self.fields["to_goal"].queryset = goal_selectors.active_goal_choices(  # type: ignore[attr-defined]
-            organization=organization
+            organization=organization, viewer=None
         )
 
     @property

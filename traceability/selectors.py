@@ -790,7 +790,7 @@ def active_goal_search(
 ) -> tuple[list[Goal], bool]:
     """Active goals whose title contains `q` or whose key is `q` ("G-12", "12"), highest
     priority first, at most `limit`; and whether more match. One query."""
-    goals = goal_selectors.active_goal_choices(organization=organization)
+    goals = goal_selectors.active_goal_choices(organization=organization, viewer=None)
     q = (q or "").strip()
     if q:
         match = GOAL_KEY.match(q)

@@ -105,7 +105,7 @@ class QuickAddForm(TaskFieldsMixin):
         kwargs.setdefault("auto_id", "quick-add-%s")
         super().__init__(*args, **kwargs)
         goal = self.fields["goal"]
-        goal.queryset = goal_selectors.active_goal_choices(organization=organization)  # type: ignore[attr-defined]
+        goal.queryset = goal_selectors.active_goal_choices(organization=organization, viewer=None)  # type: ignore[attr-defined]
         goal.required = not organization.allow_goalless_work
         goal.empty_label = (  # type: ignore[attr-defined]
             "— No goal yet (orphaned) —" if organization.allow_goalless_work else "Choose a goal"
@@ -170,7 +170,7 @@ class TaskMoveForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, task: Task, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        goals = goal_selectors.goal_choices(organization=organization)
+        goals = goal_selectors.goal_choices(organization=organization, viewer=None)
         if task.goal_id is not None:
             goals = goals.exclude(pk=task.goal_id)
         self.fields["to_goal"].queryset = goals  # type: ignore[attr-defined]
@@ -252,7 +252,9 @@ class WorkFilterForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
-        self.fields["goal"].queryset = goal_selectors.goal_choices(organization=organization)  # type: ignore[attr-defined]
+        self.fields["goal"].queryset = goal_selectors.goal_choices(
+            organization=organization, viewer=None
+        )  # type: ignore[attr-defined]
         self.fields["assignee"].queryset = selectors.assignee_choices(  # type: ignore[attr-defined]
             organization=organization
         )

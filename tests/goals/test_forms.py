@@ -10,6 +10,11 @@ from tests.builders import make_goal, make_outcome
 TODAY = date(2026, 11, 5)  # in 2026 Q4
 
 
+@pytest.fixture
+def org_lead(org, lead, membership_of):
+    return membership_of(lead, org)
+
+
 def goal_data(**overrides) -> dict[str, str]:
     return {"title": "Grow revenue", "priority": "2", "status": "draft", **overrides}
 
@@ -47,8 +52,8 @@ def test_quarters_shift_across_years():
 # Goals -----------------------------------------------------------------------------------------
 
 
-def test_the_quarter_picks_are_this_quarter_and_the_next_four(org):
-    form = GoalForm(organization=org, today=TODAY)
+def test_the_quarter_picks_are_this_quarter_and_the_next_four(org, org_lead):
+    form = GoalForm(organization=org, viewer=org_lead, today=TODAY)
     assert form.fields["quarter"].choices == [
         ("", "Custom dates"),
         ("2026-Q4", "2026 Q4"),
@@ -59,9 +64,12 @@ def test_the_quarter_picks_are_this_quarter_and_the_next_four(org):
     ]
 
 
-def test_a_quarter_pick_sets_the_dates(org):
+def test_a_quarter_pick_sets_the_dates(org, org_lead):
     form = GoalForm(
-        goal_data(quarter="2027-Q1", start_date="2020-01-01"), organization=org, today=TODAY
+        goal_data(quarter="2027-Q1", start_date="2020-01-01"),
+        organization=org,
+        viewer=org_lead,
+        today=TODAY,
     )
     assert form.is_valid(), form.errors
     assert (form.cleaned_data["start_date"], form.cleaned_data["end_date"]) == (
@@ -70,26 +78,31 @@ def test_a_quarter_pick_sets_the_dates(org):
     )
 
 
-def test_a_quarter_outside_the_picks_is_rejected(org):
-    form = GoalForm(goal_data(quarter="2019-Q1"), organization=org, today=TODAY)
+def test_a_quarter_outside_the_picks_is_rejected(org, org_lead):
+    form = GoalForm(goal_data(quarter="2019-Q1"), organization=org, viewer=org_lead, today=TODAY)
     assert not form.is_valid()
     assert "quarter" in form.errors
 
 
-def test_custom_dates_must_not_end_before_they_start(org):
+def test_custom_dates_must_not_end_before_they_start(org, org_lead):
     form = GoalForm(
-        goal_data(start_date="2026-06-01", end_date="2026-05-31"), organization=org, today=TODAY
+        goal_data(start_date="2026-06-01", end_date="2026-05-31"),
+        organization=org,
+        viewer=org_lead,
+        today=TODAY,
     )
     assert form.errors == {"end_date": ["The period must end on or after its start."]}
 
 
 def test_another_organizations_parent_and_owner_are_not_valid_choices(
-    org, other_org, outsider, membership_of
+    org, other_org, outsider, membership_of, org_lead
 ):
     foreign_goal = make_goal(other_org, outsider, "Globex goal")
     foreign_owner = membership_of(outsider, other_org)
     form = GoalForm(
-        goal_data(parent=str(foreign_goal.pk), owner=str(foreign_owner.pk)), organization=org
+        goal_data(parent=str(foreign_goal.pk), owner=str(foreign_owner.pk)),
+        organization=org,
+        viewer=org_lead,
     )
     assert not form.is_valid()
     assert form.errors["parent"] == [
@@ -101,43 +114,49 @@ def test_another_organizations_parent_and_owner_are_not_valid_choices(
 
 
 def test_only_the_organizations_goals_and_members_are_offered(
-    org, other_org, admin, lead, outsider
+    org, other_org, admin, lead, outsider, org_lead
 ):
     mine = make_goal(org, admin, "Acme goal")
     make_goal(other_org, outsider, "Globex goal")
-    form = GoalForm(organization=org)
+    form = GoalForm(organization=org, viewer=org_lead)
     assert list(form.fields["parent"].queryset) == [mine]
     assert {m.user for m in form.fields["owner"].queryset} == {admin, lead}
 
 
-def test_on_edit_the_goal_and_its_subtree_are_no_possible_parents(org, admin):
+def test_on_edit_the_goal_and_its_subtree_are_no_possible_parents(org, admin, org_lead):
     root = make_goal(org, admin, "Root")
     goal = make_goal(org, admin, "Goal", parent=root)
     child = make_goal(org, admin, "Child", parent=goal)
     make_goal(org, admin, "Grandchild", parent=child)
     sibling = make_goal(org, admin, "Sibling", parent=root)
-    form = GoalForm(organization=org, goal=goal)
+    form = GoalForm(organization=org, viewer=org_lead, goal=goal)
     assert set(form.fields["parent"].queryset) == {root, sibling}
 
-    form = GoalForm(goal_data(parent=str(child.pk)), organization=org, goal=goal)
+    form = GoalForm(goal_data(parent=str(child.pk)), organization=org, viewer=org_lead, goal=goal)
     assert not form.is_valid() and "parent" in form.errors
 
 
-def test_only_changed_fields_are_handed_to_the_service(org, admin, membership_of):
+def test_only_changed_fields_are_handed_to_the_service(org, admin, membership_of, org_lead):
     goal = make_goal(org, admin, "Goal", priority=Priority.P2, status="active")
     owner = membership_of(admin, org)
     form = GoalForm(
         goal_data(title="Goal", priority="3", status="active", owner=str(owner.pk)),
         organization=org,
+        viewer=org_lead,
         goal=goal,
     )
     assert form.is_valid(), form.errors
     assert form.changed_values(goal) == {"priority": 3, "owner": owner}
 
 
-def test_browser_line_endings_do_not_count_as_a_change(org, admin):
+def test_browser_line_endings_do_not_count_as_a_change(org, admin, org_lead):
     goal = make_goal(org, admin, "Goal", status="draft", description="One\nTwo")
-    form = GoalForm(goal_data(title="Goal", description="One\r\nTwo"), organization=org, goal=goal)
+    form = GoalForm(
+        goal_data(title="Goal", description="One\r\nTwo"),
+        organization=org,
+        viewer=org_lead,
+        goal=goal,
+    )
     assert form.is_valid(), form.errors
     assert form.changed_values(goal) == {}
 
