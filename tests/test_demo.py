@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from goals import selectors as goal_selectors
 from goals.models import CheckIn, Goal, GoalStatus, Outcome
+from goals.visibility import can_change, is_visible
 from vindaris import demo
-from vindaris.tenancy.models import Organization
+from vindaris.tenancy.models import Membership, Organization
 from work import selectors as work_selectors
 from work.models import LIVE, CheckInCredit, Task, TaskEvent, TaskStatus
 
@@ -40,31 +41,31 @@ def starved(org: Organization) -> list[str]:
     return titles
 
 
-def test_acme_has_three_company_objectives_and_ten_team_goals(seeded):
+def test_acme_has_three_company_objectives_and_eleven_team_goals(seeded):
     acme = seeded["acme"]
     objectives = Goal.objects.filter(organization=acme, parent=None)
     assert sorted(objectives.values_list("priority", flat=True)) == [1, 2, 3]
     assert set(objectives.values_list("status", flat=True)) == {GoalStatus.ACTIVE}
     team_goals = Goal.objects.filter(organization=acme, parent__in=objectives)
-    assert team_goals.count() == 10
-    assert Goal.objects.filter(organization=acme).count() == 13
+    assert team_goals.count() == 11
+    assert Goal.objects.filter(organization=acme).count() == 14
     assert not team_goals.filter(owner=None).exists()
     assert all(g.start_date <= timezone.localdate() <= g.end_date for g in team_goals)
     outcomes_per_goal = [g.outcomes.count() for g in team_goals]
     assert min(outcomes_per_goal) >= 1 and max(outcomes_per_goal) <= 2
-    assert Outcome.objects.filter(organization=acme).count() == 12
+    assert Outcome.objects.filter(organization=acme).count() == 13
     checked = Outcome.objects.filter(organization=acme, check_ins__isnull=False).distinct()
-    assert checked.count() == 10
+    assert checked.count() == 11
     assert all(o.current != o.baseline for o in checked)
     assert CheckInCredit.objects.filter(organization=acme).exists()
 
 
-def test_acme_has_eighty_tasks_of_every_status(seeded):
+def test_acme_has_eighty_four_tasks_of_every_status(seeded):
     acme = seeded["acme"]
     tasks = Task.objects.filter(organization=acme)
-    assert tasks.count() == 80
+    assert tasks.count() == 84
     under_team_goals = tasks.filter(goal__parent__isnull=False, goal__parent__parent=None)
-    assert under_team_goals.count() == 75
+    assert under_team_goals.count() == 79
     assert set(tasks.values_list("status", flat=True)) == set(TaskStatus.values)
     assert tasks.exclude(assignee=None).values("assignee").distinct().count() >= 4
     assert tasks.values("estimate").distinct().count() >= 4
@@ -112,3 +113,21 @@ def test_seeding_twice_changes_nothing(seeded):
     counts = (Goal.objects.count(), Task.objects.count(), CheckIn.objects.count())
     assert demo.seed() is False
     assert (Goal.objects.count(), Task.objects.count(), CheckIn.objects.count()) == counts
+
+
+def test_acmes_confidential_goal_is_seen_by_the_deal_team_only(seeded):
+    acme = seeded["acme"]
+    secret = Goal.objects.get(organization=acme, confidential=True)
+    assert secret.title == demo.CONFIDENTIAL_GOAL.title
+    members = {m.user.email: m for m in Membership.objects.filter(organization=acme)}
+    for email in ("admin@acme.example", "lead@acme.example", "ola@acme.example"):
+        assert is_visible(secret, members[email]), email
+    for email in ("planner@acme.example", "viewer@acme.example", "sam@acme.example"):
+        assert not is_visible(secret, members[email]), email
+    assert secret.owner == members["lead@acme.example"]
+    work = Task.objects.filter(goal=secret)
+    assert work.count() == 4
+    assert set(work.exclude(assignee=None).values_list("assignee__user__email", flat=True)) <= {
+        "ola@acme.example"
+    }
+    assert can_change(secret, members["ola@acme.example"])

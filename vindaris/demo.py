@@ -13,6 +13,9 @@ Acme
 - 80 tasks: 75 under the team goals (every status, assignees, estimates, due dates) and
   5 orphaned ones captured without a goal (3 by quick-add, 2 by import). Acme allows capturing
   work without a goal for this, so `task_create` accepts them.
+- "Evaluate acquiring Initech", a confidential team goal under the first objective (1 outcome,
+  4 tasks, all assigned to Ola): seen by the admin, the lead (its owner) and Ola, with whom it
+  is shared (can edit); planner@acme.example and the viewer never see it or its work.
 - "Win back churned accounts" is put on hold after its work exists: its 5 live tasks are
   stranded (and suspect, since a status change is material); one of them is kept with a reason,
   which confirms its link, so 4 stay suspect.
@@ -119,6 +122,9 @@ class DemoGoal:
     outcomes: tuple[DemoOutcome, ...] = ()
     tasks: tuple[tuple[str, str, int], ...] = ()  # (title, status, estimate)
     children: tuple["DemoGoal", ...] = ()
+    confidential: bool = False
+    # Emails of the only members its work is assigned to (everyone who plans, when empty).
+    team: tuple[str, ...] = ()
 
 
 ON_HOLD_GOAL = "Win back churned accounts"
@@ -474,6 +480,35 @@ GLOBEX_STRATEGY = (
 )
 
 
+# Confidential: seen by Acme's admin and lead (by role), its owner (the lead) and Ola, with
+# whom it is shared, but not by planner@acme.example or the viewer.
+CONFIDENTIAL_GOAL = DemoGoal(
+    "Evaluate acquiring Initech",
+    Priority.P1,
+    "lead@acme.example",
+    "Due diligence on buying our closest competitor in Germany. Not to be discussed outside "
+    "the deal team.",
+    confidential=True,
+    team=("ola@acme.example",),
+    outcomes=(
+        DemoOutcome(
+            "Due-diligence workstreams closed",
+            "workstreams",
+            "0",
+            "6",
+            check_ins=((5, "2", "Legal and finance reviews closed."),),
+        ),
+    ),
+    tasks=(
+        ("Review Initech's customer contracts", "D", 3),
+        ("Model the combined ARR", "P", 5),
+        ("Draft the integration plan", "T", 3),
+        ("Retention plan for Initech's engineers", "T", 2),
+    ),
+)
+CONFIDENTIAL_SHARED_WITH = "ola@acme.example"
+
+
 def _quarter(today: date) -> tuple[date, date, date]:
     """This quarter's first day, its last day, and the next quarter's last day."""
     start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
@@ -512,15 +547,17 @@ class _Builder:
             status=GoalStatus.ACTIVE,
             start_date=start,
             end_date=half_end if parent is None else quarter_end,
+            confidential=spec.confidential,
         )
         self.goals[spec.title] = goal
         outcomes = [self.outcome(goal, o) for o in spec.outcomes]
         owner = self.cast.user(spec.owner)
         actor = owner if self.cast.members[spec.owner].can_plan else self.planner
+        team = [self.cast.members[email] for email in spec.team] or None
         done: list[Task] = []
         for n, (title, status, estimate) in enumerate(spec.tasks):
             outcome = outcomes[n % len(outcomes)] if outcomes else None
-            task = self.task(goal, title, STATUS[status], estimate, outcome, actor)
+            task = self.task(goal, title, STATUS[status], estimate, outcome, actor, team=team)
             if task.status == TaskStatus.DONE:
                 done.append(task)
         self.check_ins(spec, outcomes, done, owner)
@@ -549,10 +586,11 @@ class _Builder:
         outcome: Outcome | None,
         actor: User,
         origin: str = Origin.GOAL_PAGE,
+        team: list[Membership] | None = None,
     ) -> Task:
         # One task in ten is unassigned; live work is due soon (some of it overdue), finished
         # work was due in the past, cancelled work has no date.
-        assignee = None if self.rng.random() < 0.1 else self.rng.choice(self.assignees)
+        assignee = None if self.rng.random() < 0.1 else self.rng.choice(team or self.assignees)
         if status in (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED):
             due: date | None = self.today + timedelta(days=self.rng.randint(-5, 45))
         elif status == TaskStatus.DONE:
@@ -627,6 +665,14 @@ def _acme_strategy(cast: DemoCast) -> None:
     )
     for objective in ACME_STRATEGY:
         builder.goal(objective)
+    builder.goal(CONFIDENTIAL_GOAL, parent=builder.goals[ACME_STRATEGY[0].title])
+    goal_services.goal_share(
+        organization=acme,
+        actor=lead,
+        goal=builder.goals[CONFIDENTIAL_GOAL.title],
+        member=cast.members[CONFIDENTIAL_SHARED_WITH],
+        access="change",
+    )
     for title, origin, status, estimate in ACME_ORPHANED:
         builder.task(None, title, STATUS[status], estimate, None, planner, origin=origin)
 
