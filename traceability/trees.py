@@ -37,6 +37,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 
+from goals import visibility as goal_visibility
 from goals.models import CheckIn, Goal, GoalStatus, Outcome
 from vindaris.tenancy.models import Membership, Organization
 from work.models import LIVE, Task, TaskStatus
@@ -67,10 +68,9 @@ TASK_ORDER = [Case(When(LIVE, then=Value(0)), default=Value(1)).asc(), F("number
 
 
 def visible_goals(*, organization: Organization, membership: Membership) -> QuerySet[Goal]:
-    """The goals `membership` may see: today every goal of its organization. The single place
-    to narrow when goals can be confidential; the tree, the outcome page and the exports all
-    start from it."""
-    return Goal.objects.filter(organization=organization)
+    """The goals `membership` may see (goals.visibility): the tree, the outcome page and the
+    exports all start from it."""
+    return goal_visibility.visible_goals(membership)
 
 
 def _compiled(qs: QuerySet[Any]) -> tuple[str, list[Any]]:

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from goals import selectors as goal_selectors
 from goals.models import Goal, Outcome
 from goals.views import goal_or_404, outcome_or_404
+from goals.visibility import is_visible
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
@@ -49,7 +50,7 @@ def _is_fragment(request: OrgRequest) -> bool:
 
 def _task_or_404(request: OrgRequest, number: int) -> Task:
     task = selectors.task_get(organization=request.organization, number=number)
-    if task is None:
+    if task is None or not is_visible(task.goal, request.membership):
         raise Http404("No such task.")
     return task
 
