@@ -318,7 +318,7 @@ class ShareForm(forms.Form):
 
     member = MemberChoiceField(queryset=Membership.objects.none(), empty_label="Choose a member")
     access = forms.ChoiceField(
-        choices=[("view", "Can view"), ("change", "Can edit")], initial="view"
+        label="Permission", choices=[("view", "Can view"), ("change", "Can edit")], initial="view"
     )
 
     def __init__(self, data: Any = None, *, goal: Goal) -> None:

@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from goals import selectors as goal_selectors
 from goals.models import Goal, Outcome
 from goals.views import goal_or_404, outcome_or_404
-from goals.visibility import is_visible
+from goals.visibility import can_change, can_share, is_visible
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
@@ -97,6 +97,7 @@ def _goal_fragment_context(request: OrgRequest, goal: Goal, **extra: Any) -> dic
         "counts": selectors.goal_counts(goal=goal),
         "can_plan": request.membership.can_plan,
         "can_lead": request.membership.can_lead,
+        "can_change_goal": can_change(goal, request.membership),
         "statuses": TaskStatus.choices,
         "goal_url": goal_url,
         "next_url": goal_url,
@@ -137,6 +138,7 @@ def _goal_page_context(
         outcome_cards=_outcome_cards(goal, tasks, check_in_forms or {}),
         children=list(selectors.children_with_counts(goal=goal)),
         history=list(goal_selectors.goal_history(goal=goal)),
+        can_share_goal=can_share(goal, request.membership),
         task_form=task_form
         or GoalTaskForm(organization=request.organization, goal=goal, initial={"estimate": 1}),
     )
