@@ -55,9 +55,8 @@ def sees_everything(viewer: Membership | None) -> bool:
 def hidden_goals_sql(viewer: Membership | None) -> tuple[str, list[Any]] | None:
     """SQL selecting the ids of the goals `viewer` may not see, with its parameters; None when
     it sees them all."""
-    if sees_everything(viewer):
+    if viewer is None or sees_everything(viewer):
         return None
-    assert viewer is not None
     org = viewer.organization_id
     return _HIDDEN, [org, viewer.pk, viewer.user_id, org]
 

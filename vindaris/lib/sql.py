@@ -17,7 +17,8 @@ def composite_fk(
     It guarantees in the database that a row never points at another organization's row.
     `on_delete="CASCADE"` makes the database delete the row with its target.
     """
-    assert on_delete in {"NO ACTION", "CASCADE"}
+    if on_delete not in {"NO ACTION", "CASCADE"}:
+        raise ValueError(f"Unsupported ON DELETE action: {on_delete}")
     cols = ", ".join(columns)
     tcols = ", ".join(target_columns)
     return migrations.RunSQL(
