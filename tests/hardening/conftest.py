@@ -147,6 +147,10 @@ def world(
     reset_uid = urlsafe_base64_encode(force_bytes(planner.pk))
     reset_token = default_token_generator.make_token(planner)
     viewer_m = membership_of(viewer, org)
+    # a grant, so the goal's access page offers a "Remove" form too
+    goal_services.goal_share(
+        organization=org, actor=lead, goal=active, member=viewer_m, access="view"
+    )
     # url_samples (tests/conftest.py) names a value for every URL keyword the isolation test
     # knows; ours override the ones this package needs on particular objects.
     samples = [

@@ -27,6 +27,8 @@ def test_the_fuzzer_finds_the_forms_of_every_area(world):
     # One of each area, so that a broken discovery cannot pass for a clean run.
     for name in (
         "goal_create",
+        "goal_access",
+        "goal_access_revoke",
         "outcome_check_in",
         "goal_task_add",
         "task_move",
