@@ -1,12 +1,13 @@
 """The weekly digest of unlinked work: what each member is told, and how it is rendered.
 
-Admins, leads and viewers get the organization-wide digest (viewers read everything in the
-app, so they read it here too); planners get their own unlinked work: tasks they created or
-are assigned. Building the digests of a whole organization takes a constant number of
+Admins, leads and viewers get the organization-wide digest; planners get their own unlinked
+work: tasks they created or are assigned. Either way a member is told only of what it may see
+(goals.visibility): nothing under a confidential goal hidden from it is listed, counted or in
+its linked ratio. Building the digests of a whole organization takes a constant number of
 queries, however many recipients there are.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -16,12 +17,13 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
+from goals.models import GoalStatus
 from vindaris.lib.emails import render_templated_email
 from vindaris.tenancy.models import Membership, Organization, Role
 
 from . import selectors
 from .clock import local_date, local_now, week_of
-from .models import TASK_KINDS, Flag, FlagKind
+from .models import TASK_KINDS, FlagKind
 
 # The digest goes out on the organization's digest day, from this local hour on.
 DIGEST_HOUR = 8
@@ -112,106 +114,112 @@ def _org_url(organization: Organization, path: str) -> str:
     return f"{settings.SITE_URL}/o/{organization.slug}/{path}"
 
 
-def _item(organization: Organization, flag: Flag, new_since: datetime) -> DigestItem:
-    is_new = flag.raised_at >= new_since
-    if flag.task is not None:
-        task, goal = flag.task, flag.task.goal
-        if goal is None:
+def _item(organization: Organization, flag: selectors.DigestFlag) -> DigestItem:
+    is_new = flag.is_new
+    if flag.task_number is not None:
+        if flag.goal_number is None:
             detail = "no goal"
-        elif flag.kind == FlagKind.SUSPECT and goal.material_change:
-            detail = f"{goal.key} {goal.title}: {goal.material_change}"
+        elif flag.kind == FlagKind.SUSPECT and flag.material_change:
+            detail = f"G-{flag.goal_number} {flag.goal_title}: {flag.material_change}"
         else:
-            detail = f"{goal.key} {goal.title}, {goal.get_status_display().lower()}"
+            status = GoalStatus(flag.goal_status).label.lower()  # type: ignore[arg-type]
+            detail = f"G-{flag.goal_number} {flag.goal_title}, {status}"
         return DigestItem(
-            task.key, task.title, _org_url(organization, f"tasks/{task.number}/"), detail, is_new
+            f"T-{flag.task_number}",
+            flag.task_title,
+            _org_url(organization, f"tasks/{flag.task_number}/"),
+            detail,
+            is_new,
         )
-    goal = flag.goal
-    assert goal is not None  # a starved flag names its goal (flag_names_task_or_goal)
     since = (
-        f"active since {local_date(organization, goal.activated_at):%-d %b %Y}"
-        if goal.activated_at
+        f"active since {local_date(organization, flag.activated_at):%-d %b %Y}"
+        if flag.activated_at
         else "active"
     )
     return DigestItem(
-        goal.key, goal.title, _org_url(organization, f"goals/{goal.number}/"), since, is_new
+        f"G-{flag.goal_number}",
+        flag.goal_title,
+        _org_url(organization, f"goals/{flag.goal_number}/"),
+        since,
+        is_new,
     )
 
 
 def _sections(
-    organization: Organization, flags: Iterable[Flag], kinds: Sequence[str], new_since: datetime
+    counts: dict[str, selectors.DigestCount],
+    kinds: Sequence[str],
+    items: dict[int, DigestItem],
 ) -> tuple[DigestSection, ...]:
-    by_kind: dict[str, list[Flag]] = {kind: [] for kind in kinds}
-    for flag in flags:
-        if flag.kind in by_kind:
-            by_kind[flag.kind].append(flag)
     sections = []
     for kind in kinds:
-        # New ones first, then the most recent work (highest numbers) first.
-        kind_flags = sorted(
-            by_kind[kind],
-            key=lambda f: (f.raised_at < new_since, -(f.task or f.goal).number),  # type: ignore[union-attr]
-        )
+        count = counts.get(kind, selectors.DigestCount(total=0, new=0, flag_ids=()))
         label, explanation = SECTIONS[FlagKind(kind)]
         sections.append(
             DigestSection(
                 kind=kind,
                 label=label,
                 explanation=explanation,
-                total=len(kind_flags),
-                new=sum(1 for f in kind_flags if f.raised_at >= new_since),
-                items=tuple(
-                    _item(organization, f, new_since) for f in kind_flags[:ITEMS_PER_SECTION]
-                ),
+                total=count.total,
+                new=count.new,
+                items=tuple(items[flag_id] for flag_id in count.flag_ids),
             )
         )
     return tuple(sections)
 
 
-def _own_work(flags: Iterable[Flag], user_id: int) -> list[Flag]:
-    """Task flags of tasks the user created or is assigned."""
-    return [
-        f
-        for f in flags
-        if f.task is not None
-        and (
-            f.task.created_by_id == user_id
-            or (f.task.assignee is not None and f.task.assignee.user_id == user_id)
-        )
-    ]
-
-
 def build_digests(
     *, organization: Organization, memberships: Sequence[Membership], now: datetime
 ) -> list[Digest]:
-    """Each member's digest of the organization's open flags (reconcile them first). Three
-    queries in all: the open flags, the linked effort now, the snapshot of a week ago."""
-    flags = list(selectors.open_flags(organization=organization))
-    linked_ratio = selectors.linked_ratio(organization=organization)
-    week_ago = selectors.snapshot_on_or_before(
-        organization=organization, day=local_date(organization, now) - timedelta(days=7)
-    )
-    ratio_week_ago = week_ago.linked_ratio if week_ago is not None else None
-    week = week_of(organization, now)
+    """Each member's digest of the organization's open flags (reconcile them first), narrowed
+    to what the member may see (goals.visibility): nothing under a hidden goal is listed,
+    counted or part of the linked ratio. Members are grouped by what they may see, and SQL
+    counts and picks each audience's items, so three queries build any number of digests:
+    the visibility classes, the sections with their items, and the linked ratios."""
     new_since = now - NEW_WITHIN
+    visibility = selectors.digest_visibility(organization=organization, memberships=memberships)
+    content = selectors.digest_content(
+        organization=organization,
+        visibility=visibility,
+        wide_classes=[
+            visibility.class_of[m.pk] for m in memberships if m.role in ORGANIZATION_WIDE_ROLES
+        ],
+        own_work=[m for m in memberships if m.role not in ORGANIZATION_WIDE_ROLES],
+        new_since=new_since,
+        items=ITEMS_PER_SECTION,
+    )
+    items = {i: _item(organization, flag) for i, flag in content.flags.items()}
+    ratios = selectors.digest_linked_ratios(
+        organization=organization,
+        visibility=visibility,
+        classes=visibility.class_of.values(),
+        week_ago=local_date(organization, now) - timedelta(days=7),
+    )
+    week = week_of(organization, now)
     all_kinds = [str(k) for k in FlagKind]
     task_kinds = [str(k) for k in TASK_KINDS]
-    organization_wide = _sections(organization, flags, all_kinds, new_since)
+    wide_sections: dict[int, tuple[DigestSection, ...]] = {}
     digests = []
     for membership in memberships:
+        visibility_class = visibility.class_of[membership.pk]
         if membership.role in ORGANIZATION_WIDE_ROLES:
-            sections = organization_wide
+            if visibility_class not in wide_sections:
+                wide_sections[visibility_class] = _sections(
+                    content.counts.get(("class", visibility_class), {}), all_kinds, items
+                )
+            sections = wide_sections[visibility_class]
         else:
             sections = _sections(
-                organization, _own_work(flags, membership.user_id), task_kinds, new_since
+                content.counts.get(("member", membership.pk), {}), task_kinds, items
             )
+        ratio = ratios[visibility_class]
         digests.append(
             Digest(
                 organization=organization,
                 membership=membership,
                 week=week,
                 sections=sections,
-                linked_ratio=linked_ratio,
-                linked_ratio_week_ago=ratio_week_ago,
+                linked_ratio=ratio.now,
+                linked_ratio_week_ago=ratio.week_ago,
             )
         )
     return digests

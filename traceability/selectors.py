@@ -5,8 +5,9 @@ work list filters and the counts on goal pages all mean the same thing by "orpha
 "stranded" and "suspect". Starved goals need the goal tree, so they are written in SQL here.
 """
 
+import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -32,7 +33,16 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from goals import selectors as goal_selectors
-from goals.models import PRIORITY_WEIGHT, Goal, GoalEvent, GoalStatus, Outcome, Priority
+from goals import visibility as goal_visibility
+from goals.models import (
+    PRIORITY_WEIGHT,
+    Goal,
+    GoalEvent,
+    GoalStatus,
+    GoalUserObjectPermission,
+    Outcome,
+    Priority,
+)
 from vindaris.tenancy.models import Membership, Organization
 from work.models import LIVE, LIVE_STATUSES, Task, TaskStatus
 from work.selectors import KEPT, ORPHANED, STRANDED, SUSPECT
@@ -55,31 +65,67 @@ RESOLVING_EVENTS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache
+def _live_task_gaps() -> tuple[str, tuple]:
+    """The ORM's SQL for every live task with one boolean per task flag kind, compiled once per
+    process (the conditions are constants)."""
+    qs = (
+        Task.objects.filter(LIVE)
+        .annotate(
+            **{
+                str(kind): Case(
+                    When(condition, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+                for kind, condition in TASK_FLAG_CONDITIONS.items()
+            }
+        )
+        .order_by()
+        .values("id", "organization_id", "goal_id", *(str(k) for k in TASK_FLAG_CONDITIONS))
+    )
+    sql, params = qs.query.sql_with_params()
+    return sql, tuple(params)
+
+
 def task_gaps_sql(*, organization_id: int) -> tuple[str, list]:
-    """SQL selecting (kind, task_id) for every task of the organization that should hold an
-    open flag, built from the work.selectors conditions; with its parameters."""
-    parts, params = [], []
-    for kind, condition in TASK_FLAG_CONDITIONS.items():
-        qs = Task.objects.filter(organization_id=organization_id).filter(condition).values("id")
-        sql, qs_params = qs.query.sql_with_params()
-        parts.append(f"SELECT %s::varchar AS kind, gap.id AS task_id FROM ({sql}) AS gap")  # noqa: S608 - SQL compiled by the ORM
-        params += [str(kind), *qs_params]
-    return " UNION ALL ".join(parts), params
+    """SQL selecting (id, goal_id, orphaned, stranded, suspect) for every live task of the
+    organization, in one pass: each boolean is the work.selectors condition behind that flag
+    kind (TASK_FLAG_CONDITIONS) compiled by the ORM; with its parameters."""
+    sql, params = _live_task_gaps()
+    kinds = ", ".join(f"gap.{kind}" for kind in TASK_FLAG_CONDITIONS)
+    return (
+        f"SELECT gap.id, gap.goal_id, {kinds} FROM ({sql}) AS gap"  # noqa: S608 - SQL compiled by the ORM
+        " WHERE gap.organization_id = %s",
+        [*params, organization_id],
+    )
 
 
-def starved_goals_sql(*, organization: Organization, now: datetime) -> tuple[str, list]:
+def starved_goals_sql(
+    *, organization: Organization, now: datetime, live_tasks: str | None = None
+) -> tuple[str, list]:
     """SQL selecting (goal_id) of the organization's starved goals: active since before the
     grace period, with no live task anywhere in their subtree; with its parameters.
+    `live_tasks` names a relation of the enclosing statement holding the `goal_id` of each of
+    the organization's live tasks (the reconciler's one pass over them); without it the tasks
+    are read here.
 
     Goals with live work of their own, and all their ancestors, are "covered"; one recursive
     walk up the tree finds them, however many goals and tasks there are."""
     activated_before = now - timedelta(days=organization.starved_grace_days)
     task, goal = Task._meta.db_table, Goal._meta.db_table
-    sql = f"""
-        WITH RECURSIVE covered(id) AS (
+    if live_tasks is None:
+        seed = f"""
             SELECT t.goal_id FROM {task} t
              WHERE t.organization_id = %s AND t.goal_id IS NOT NULL
-               AND t.status = ANY(%s::varchar[])
+               AND t.status = ANY(%s::varchar[])"""  # noqa: S608 - table name from the model
+        seed_params: list = [organization.pk, [str(s) for s in LIVE_STATUSES]]
+    else:
+        seed = f"SELECT l.goal_id FROM {live_tasks} l WHERE l.goal_id IS NOT NULL"  # noqa: S608 - a CTE name from the caller
+        seed_params = []
+    sql = f"""
+        WITH RECURSIVE covered(id) AS (
+            {seed}
             UNION
             SELECT g.parent_id FROM {goal} g JOIN covered c ON g.id = c.id
              WHERE g.organization_id = %s AND g.parent_id IS NOT NULL
@@ -90,8 +136,7 @@ def starved_goals_sql(*, organization: Organization, now: datetime) -> tuple[str
            AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = g.id)
     """  # noqa: S608 - table names from the models
     params = [
-        organization.pk,
-        [str(s) for s in LIVE_STATUSES],
+        *seed_params,
         organization.pk,
         organization.pk,
         str(GoalStatus.ACTIVE),
@@ -204,6 +249,278 @@ def digest_recipients(*, organization: Organization, week: date) -> list[Members
         .select_related("user", "organization")
         .order_by("id")
     )
+
+
+# The digest: who may read what, and each audience's sections, in a constant number of queries.
+
+# Visibility class 0: members who see every goal (admins and leads; goals.visibility).
+SEES_EVERYTHING = 0
+
+
+@dataclass(frozen=True)
+class DigestVisibility:
+    """Recipients grouped by what they may see. Under goals.visibility a member's hidden goals
+    follow from the confidential goals it owns or holds a grant on, so members with the same
+    such goals have the same hidden goals: they form one class, and one member of each class
+    stands for it. Class 0 (SEES_EVERYTHING) is the admins and leads: no filter at all."""
+
+    class_of: dict[int, int]  # membership pk -> class
+    representatives: dict[int, Membership]  # restricted class -> one of its members
+
+    def hidden_sql(self) -> tuple[str, list]:
+        """SQL selecting (class, goal_id): the goals hidden from each restricted class, each
+        class's set found by goals.visibility's own SQL for its representative; with its
+        parameters. One set-based statement, to use as a CTE."""
+        parts, params = [], []
+        for visibility_class, member in self.representatives.items():
+            hidden = goal_visibility.hidden_goals_sql(member)
+            assert hidden is not None  # a restricted member
+            parts.append(f"SELECT %s::int, h.id FROM ({hidden[0]}) h")  # noqa: S608 - goals.visibility's SQL
+            params += [visibility_class, *hidden[1]]
+        if not parts:
+            return "SELECT NULL::int, NULL::bigint WHERE false", []
+        return " UNION ALL ".join(parts), params
+
+
+def digest_visibility(
+    *, organization: Organization, memberships: Sequence[Membership]
+) -> DigestVisibility:
+    """The visibility class of each membership. One query whatever the number of members (none
+    when every one sees everything): which confidential goals each restricted member owns or
+    holds a `view_goal`/`change_goal` grant on (the exceptions goals.visibility makes)."""
+    restricted = [m for m in memberships if not goal_visibility.sees_everything(m)]
+    class_of = {m.pk: SEES_EVERYTHING for m in memberships}
+    if not restricted:
+        return DigestVisibility(class_of=class_of, representatives={})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT m.id, COALESCE(
+                       array_agg(g.id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{{}}')
+              FROM {Membership._meta.db_table} m
+              LEFT JOIN {Goal._meta.db_table} g
+                ON g.organization_id = m.organization_id AND g.confidential
+               AND (g.owner_id = m.id OR EXISTS (
+                    SELECT 1 FROM {GoalUserObjectPermission._meta.db_table} gp
+                      JOIN auth_permission p ON p.id = gp.permission_id
+                     WHERE gp.content_object_id = g.id AND gp.user_id = m.user_id
+                       AND p.codename = ANY(%s)))
+             WHERE m.organization_id = %s AND m.id = ANY(%s)
+             GROUP BY m.id
+            """,  # noqa: S608 - table names from the models
+            [list(goal_visibility.GRANTS), organization.pk, [m.pk for m in restricted]],
+        )
+        access = {pk: tuple(goal_ids) for pk, goal_ids in cursor.fetchall()}
+    classes: dict[tuple[int, ...], int] = {}
+    representatives: dict[int, Membership] = {}
+    for m in restricted:
+        # A member missing from the answer (not of this organization) sees the least.
+        visibility_class = classes.setdefault(access.get(m.pk, ()), len(classes) + 1)
+        class_of[m.pk] = visibility_class
+        representatives.setdefault(visibility_class, m)
+    return DigestVisibility(class_of=class_of, representatives=representatives)
+
+
+@dataclass(frozen=True)
+class DigestCount:
+    """One section of one audience: how many open flags, how many new, and the ids of the first
+    few (new first, then the most recent work)."""
+
+    total: int
+    new: int
+    flag_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DigestFlag:
+    """What the digest says of one open flag: its task (if any) and the goal it lies under (the
+    task's goal, or the starved goal itself)."""
+
+    id: int
+    kind: str
+    is_new: bool  # raised since `new_since`
+    task_number: int | None
+    task_title: str | None
+    goal_number: int | None
+    goal_title: str | None
+    goal_status: str | None
+    material_change: str | None
+    activated_at: datetime | None  # of a starved goal
+
+
+# An audience: ("class", c) reads the organization-wide digest as visibility class c sees it;
+# ("member", pk) reads the own-work digest of that planner.
+Audience = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    counts: dict[Audience, dict[str, DigestCount]]  # audience -> flag kind -> its section
+    flags: dict[int, DigestFlag]  # every flag some section lists, by id
+
+
+def digest_content(
+    *,
+    organization: Organization,
+    visibility: DigestVisibility,
+    wide_classes: Iterable[int],
+    own_work: Iterable[Membership],
+    new_since: datetime,
+    items: int,
+) -> DigestContent:
+    """Per audience and flag kind, the open flags it may see: organization-wide for each class
+    in `wide_classes`; for each member of `own_work`, the task flags of tasks the member created
+    or is assigned. Counted and ranked in the database; the first `items` of each section come
+    back with what the digest shows of them, each flag once however many sections list it.
+    Nothing under a goal hidden from the reader is counted or listed. One query, one read of
+    the open flags, whatever the number of audiences."""
+    hidden_sql, hidden_params = visibility.hidden_sql()
+    own = list(own_work)
+    task, goal, member = Task._meta.db_table, Goal._meta.db_table, Membership._meta.db_table
+    sql = f"""
+        WITH hidden_goals(class, goal_id) AS MATERIALIZED ({hidden_sql}),
+        open AS MATERIALIZED (
+            SELECT f.id, f.kind, f.raised_at >= %s AS is_new,
+                   COALESCE(t.number, g.number) AS number, g.id AS goal_id,
+                   t.created_by_id, a.user_id AS assignee_user_id,
+                   t.number AS task_number, t.title AS task_title,
+                   g.number AS goal_number, g.title AS goal_title, g.status AS goal_status,
+                   g.material_change,
+                   CASE WHEN f.task_id IS NULL THEN g.activated_at END AS activated_at
+              FROM {Flag._meta.db_table} f
+              LEFT JOIN {task} t ON t.id = f.task_id
+              LEFT JOIN {member} a ON a.id = t.assignee_id
+              LEFT JOIN {goal} g ON g.id = COALESCE(t.goal_id, f.goal_id)
+             WHERE f.organization_id = %s AND f.resolved_at IS NULL
+        ),
+        wide(class) AS (SELECT unnest(%s::int[])),
+        own(membership_id, user_id, class) AS (
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[])
+        ),
+        owned(user_id, kind, id, is_new, number, goal_id) AS (
+            SELECT o.created_by_id, o.kind, o.id, o.is_new, o.number, o.goal_id FROM open o
+             WHERE o.created_by_id IS NOT NULL
+            UNION ALL
+            SELECT o.assignee_user_id, o.kind, o.id, o.is_new, o.number, o.goal_id FROM open o
+             WHERE o.assignee_user_id IS NOT NULL
+               AND o.assignee_user_id IS DISTINCT FROM o.created_by_id
+        ),
+        seen(class, membership_id, kind, id, is_new, number) AS (
+            SELECT w.class, NULL::bigint, o.kind, o.id, o.is_new, o.number
+              FROM wide w CROSS JOIN open o
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM hidden_goals h WHERE h.class = w.class AND h.goal_id = o.goal_id)
+            UNION ALL
+            SELECT NULL::int, p.membership_id, o.kind, o.id, o.is_new, o.number
+              FROM own p JOIN owned o ON o.user_id = p.user_id
+             WHERE o.kind <> %s
+               AND NOT EXISTS (
+                   SELECT 1 FROM hidden_goals h WHERE h.class = p.class AND h.goal_id = o.goal_id)
+        ),
+        counted AS MATERIALIZED (
+            SELECT class, membership_id, kind, count(*) AS total,
+                   count(*) FILTER (WHERE is_new) AS new,
+                   (array_agg(id ORDER BY is_new DESC, number DESC))[1:%s] AS flag_ids
+              FROM seen
+             GROUP BY class, membership_id, kind
+        )
+        SELECT c.class, c.membership_id, c.kind, c.total, c.new, c.flag_ids,
+               NULL::bigint, NULL::boolean, NULL::int, NULL::varchar, NULL::int,
+               NULL::varchar, NULL::varchar, NULL::varchar, NULL::timestamptz
+          FROM counted c
+        UNION ALL
+        SELECT NULL, NULL, o.kind, NULL, NULL, NULL,
+               o.id, o.is_new, o.task_number, o.task_title, o.goal_number,
+               o.goal_title, o.goal_status, o.material_change, o.activated_at
+          FROM open o
+         WHERE o.id IN (SELECT unnest(c.flag_ids) FROM counted c)
+    """  # noqa: S608 - table names from the models; values are parameters
+    params = [
+        *hidden_params,
+        new_since,
+        organization.pk,
+        sorted(set(wide_classes)),
+        [m.pk for m in own],
+        [m.user_id for m in own],
+        [visibility.class_of[m.pk] for m in own],
+        str(FlagKind.STARVED),
+        items,
+    ]
+    counts: dict[Audience, dict[str, DigestCount]] = {}
+    flags: dict[int, DigestFlag] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            visibility_class, membership_id, kind, total, new, flag_ids, flag_id = row[:7]
+            if flag_id is not None:  # a listed flag
+                flags[flag_id] = DigestFlag(flag_id, kind, *row[7:])
+                continue
+            audience: Audience = (
+                ("class", visibility_class) if membership_id is None else ("member", membership_id)
+            )
+            counts.setdefault(audience, {})[kind] = DigestCount(total, new, tuple(flag_ids))
+    return DigestContent(counts=counts, flags=flags)
+
+
+@dataclass(frozen=True)
+class LinkedRatios:
+    now: float | None
+    week_ago: float | None
+
+
+def digest_linked_ratios(
+    *,
+    organization: Organization,
+    visibility: DigestVisibility,
+    classes: Iterable[int],
+    week_ago: date,
+) -> dict[int, LinkedRatios]:
+    """For each visibility class, the linked ratio now over the live work it may see, and a week
+    ago (the latest snapshot on or before `week_ago`). A snapshot counts the whole
+    organization, so a class from which a goal with live effort that day is hidden gets no
+    week-ago ratio rather than one that includes hidden work. One query."""
+    hidden_sql, hidden_params = visibility.hidden_sql()
+    per_goal = (
+        Task.objects.filter(LIVE, organization=organization)
+        .values("goal_id")
+        .annotate(
+            live=Sum("estimate"), linked=Sum("estimate", filter=Q(goal__status=GoalStatus.ACTIVE))
+        )
+        .order_by()
+    )
+    effort_sql, effort_params = per_goal.query.sql_with_params()
+    sql = f"""
+        WITH hidden_goals(class, goal_id) AS MATERIALIZED ({hidden_sql}),
+        classes(class) AS (SELECT unnest(%s::int[])),
+        effort AS ({effort_sql}),
+        week_ago AS (
+            SELECT s.linked_ratio, s.goal_effort FROM {Snapshot._meta.db_table} s
+             WHERE s.organization_id = %s AND s.date <= %s
+             ORDER BY s.date DESC LIMIT 1
+        )
+        SELECT c.class, COALESCE(sum(e.live), 0), COALESCE(sum(e.linked), 0),
+               (SELECT w.linked_ratio FROM week_ago w
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM hidden_goals h
+                        WHERE h.class = c.class AND w.goal_effort ? h.goal_id::text))
+          FROM classes c
+          LEFT JOIN effort e ON NOT EXISTS (
+               SELECT 1 FROM hidden_goals h WHERE h.class = c.class AND h.goal_id = e.goal_id)
+         GROUP BY c.class
+    """  # noqa: S608 - table names from the models, SQL compiled by the ORM
+    params = [
+        *hidden_params,
+        sorted(set(classes)),
+        *effort_params,
+        organization.pk,
+        week_ago,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            visibility_class: LinkedRatios(now=linked / live if live else None, week_ago=ratio)
+            for visibility_class, live, linked, ratio in cursor.fetchall()
+        }
 
 
 def membership_for_unsubscribe(

@@ -55,75 +55,87 @@ def _resolution_sql() -> tuple[str, list]:
     return sql, [str(TaskStatus.DONE), str(TaskStatus.CANCELLED), *params, str(Resolution.RESOLVED)]
 
 
-def _reconcile_tasks(organization: Organization, now: datetime) -> tuple[int, int]:
+def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
+    """One statement: one pass over the live tasks (their gaps, and the goals their work
+    covers), the open flags read once, then only the differences written: a flag raised for
+    each gap without an open flag, and each open flag whose gap is gone resolved (with why).
+    Open flags that still hold are not touched."""
     gaps_sql, gaps_params = selectors.task_gaps_sql(organization_id=organization.pk)
+    starved_sql, starved_params = selectors.starved_goals_sql(
+        organization=organization, now=now, live_tasks="live"
+    )
     resolution_sql, resolution_params = _resolution_sql()
+    kinds = [str(kind) for kind in selectors.TASK_FLAG_CONDITIONS]
+    should_sql = " UNION ALL ".join(
+        f"SELECT %s::varchar, l.id FROM live l WHERE l.{kind}"  # noqa: S608 - kinds from constants
+        for kind in kinds
+    )
     sql = f"""
-        WITH should(kind, task_id) AS ({gaps_sql}),
-        raised AS (
+        WITH live AS MATERIALIZED ({gaps_sql}),
+        should(kind, task_id) AS ({should_sql}),
+        starved(goal_id) AS ({starved_sql}),
+        open AS MATERIALIZED (
+            SELECT f.id, f.kind, f.task_id, f.goal_id FROM {FLAG} f
+             WHERE f.organization_id = %s AND f.resolved_at IS NULL
+        ),
+        raised_tasks AS (
             INSERT INTO {FLAG} (organization_id, kind, task_id, raised_at, resolution)
             SELECT %s, s.kind, s.task_id, %s, '' FROM should s
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM open o WHERE o.kind = s.kind AND o.task_id = s.task_id
+             )
             ON CONFLICT (organization_id, kind, task_id)
                WHERE resolved_at IS NULL AND task_id IS NOT NULL
             DO NOTHING
             RETURNING 1
         ),
-        resolved AS (
-            UPDATE {FLAG} f SET resolved_at = %s, resolution = {resolution_sql}
-              FROM {TASK} t
-             WHERE f.organization_id = %s AND f.resolved_at IS NULL AND f.task_id IS NOT NULL
-               AND t.organization_id = f.organization_id AND t.id = f.task_id
-               AND NOT EXISTS (
-                   SELECT 1 FROM should s WHERE s.kind = f.kind AND s.task_id = f.task_id
-               )
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM raised), (SELECT count(*) FROM resolved)
-    """  # noqa: S608 - table names from constants; values are parameters
-    params = [
-        *gaps_params,
-        organization.pk,
-        now,
-        now,
-        *resolution_params,
-        organization.pk,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        raised, resolved = cursor.fetchone()
-    return raised, resolved
-
-
-def _reconcile_goals(organization: Organization, now: datetime) -> tuple[int, int]:
-    starved_sql, starved_params = selectors.starved_goals_sql(organization=organization, now=now)
-    sql = f"""
-        WITH should(goal_id) AS ({starved_sql}),
-        raised AS (
+        raised_goals AS (
             INSERT INTO {FLAG} (organization_id, kind, goal_id, raised_at, resolution)
-            SELECT %s, %s, s.goal_id, %s, '' FROM should s
+            SELECT %s, %s, s.goal_id, %s, '' FROM starved s
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM open o WHERE o.kind = %s AND o.goal_id = s.goal_id
+             )
             ON CONFLICT (organization_id, kind, goal_id)
                WHERE resolved_at IS NULL AND goal_id IS NOT NULL
             DO NOTHING
             RETURNING 1
         ),
-        resolved AS (
+        resolved_tasks AS (
+            UPDATE {FLAG} f SET resolved_at = %s, resolution = {resolution_sql}
+              FROM open o JOIN {TASK} t ON t.organization_id = %s AND t.id = o.task_id
+             WHERE f.id = o.id AND o.task_id IS NOT NULL
+               AND NOT EXISTS (
+                   SELECT 1 FROM should s WHERE s.kind = o.kind AND s.task_id = o.task_id
+               )
+            RETURNING 1
+        ),
+        resolved_goals AS (
             UPDATE {FLAG} f SET resolved_at = %s, resolution = %s
-             WHERE f.organization_id = %s AND f.kind = %s
-               AND f.resolved_at IS NULL AND f.goal_id IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM should s WHERE s.goal_id = f.goal_id)
+              FROM open o
+             WHERE f.id = o.id AND o.kind = %s AND o.goal_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM starved s WHERE s.goal_id = o.goal_id)
             RETURNING 1
         )
-        SELECT (SELECT count(*) FROM raised), (SELECT count(*) FROM resolved)
+        SELECT (SELECT count(*) FROM raised_tasks) + (SELECT count(*) FROM raised_goals),
+               (SELECT count(*) FROM resolved_tasks) + (SELECT count(*) FROM resolved_goals)
     """  # noqa: S608 - table names from constants; values are parameters
     starved = str(FlagKind.STARVED)
     params = [
+        *gaps_params,
+        *kinds,
         *starved_params,
+        organization.pk,
+        organization.pk,
+        now,
         organization.pk,
         starved,
         now,
+        starved,
+        now,
+        *resolution_params,
+        organization.pk,
         now,
         str(Resolution.RESOLVED),
-        organization.pk,
         starved,
     ]
     with connection.cursor() as cursor:
@@ -135,17 +147,17 @@ def _reconcile_goals(organization: Organization, now: datetime) -> tuple[int, in
 @transaction.atomic
 def flags_reconcile(*, organization: Organization, now: datetime | None = None) -> ReconcileResult:
     """Make the organization's open flags exactly its current gaps: raise the missing ones,
-    resolve those whose condition no longer holds (with why). Set-based: three statements
-    whatever the number of tasks and goals. Idempotent: a second run changes nothing."""
+    resolve those whose condition no longer holds (with why). Set-based: two statements (the
+    lock, then the reconcile) whatever the number of tasks and goals. Idempotent: a second run
+    changes nothing."""
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)",
             [RECONCILE_LOCK_CLASS, organization.pk % 2_147_483_647],
         )
-    task_raised, task_resolved = _reconcile_tasks(organization, now)
-    goal_raised, goal_resolved = _reconcile_goals(organization, now)
-    return ReconcileResult(raised=task_raised + goal_raised, resolved=task_resolved + goal_resolved)
+    raised, resolved = _reconcile(organization, now)
+    return ReconcileResult(raised=raised, resolved=resolved)
 
 
 @transaction.atomic

@@ -176,7 +176,7 @@ def test_the_statement_count_does_not_grow_with_the_data(org, lead, planner):
     large = _statements(org)
 
     assert Flag.objects.filter(organization=org, task__goal=goal).count() == 60
-    assert small == large == 3  # the lock, the task flags, the goal flags
+    assert small == large == 2  # the lock, the reconcile
 
 
 def _immediate(sql: str, params: list) -> None:
