@@ -53,7 +53,7 @@ class Goal(models.Model):
     material_change = models.CharField(max_length=200, blank=True)
     # Seen only by admins, leads, the owner and members granted view (or change) on it; the same
     # holds for everything under it: outcomes, tasks and sub-goals (see goals.visibility).
-    confidential = models.BooleanField(default=False)
+    confidential = models.BooleanField(default=False, db_default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
