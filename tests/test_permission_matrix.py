@@ -65,6 +65,10 @@ MATRIX: dict[str, Rule] = {
     "task_keep": Rule("planner", on_object=True),
     "work_list": Rule("viewer"),
     "task_quick_add": Rule("planner"),
+    # the pickers' suggestions: only what the member may see (tests/work/test_visibility.py)
+    "work_pick_goals": Rule("viewer"),
+    "work_pick_members": Rule("viewer"),
+    "work_pick_outcomes": Rule("viewer", query="to_goal=G-{goal_number}"),
     # digest
     "digest_preferences": Rule("viewer"),
     "digest_unsubscribe": Rule("token"),

@@ -1,10 +1,24 @@
-"""Input shapes for work pages. Every choice lists only the request's organization's objects, so
-another organization's id is "not a valid choice" and never reaches a service."""
+"""Input shapes for work pages. Every choice lists only the request's organization's objects
+that the member may see, so another organization's object, or a confidential goal's, is "not a
+valid choice" and never reaches a service.
 
+Goals, outcomes and members are picked by typing (an organization has thousands of goals and
+members: a <select> of them all would be most of the page): a text input validated here against
+what the member may choose, with suggestions in a <datalist> that htmx fills when the input gets
+the focus and refreshes as they type (`work.views.pick_*`). Without JavaScript, typing a key
+("G-12"), a title, a name or an email works the same."""
+
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 
 from goals import selectors as goal_selectors
 from goals.models import Goal, GoalStatus, Outcome
@@ -14,6 +28,8 @@ from . import selectors
 from .models import Task, TaskStatus
 
 CHOOSE_GOAL = "Choose the goal this work serves."
+# What a person may type into a picker; longer text names nothing.
+PICK_MAX_LENGTH = 300
 
 
 class DateInput(forms.DateInput):
@@ -23,26 +39,208 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
-        return obj.user.display_name
+def goal_label(goal: Goal) -> str:
+    """How a goal is written in a picker: its key and title ("G-12 Grow revenue")."""
+    return f"{goal.key} {goal.title}"
 
 
-class GoalChoiceField(forms.ModelChoiceField):
-    """Goals labelled with their key, and their status when they are not active."""
-
-    def label_from_instance(self, obj: Goal) -> str:  # type: ignore[override]
-        label = f"{obj.key} {obj.title}"
-        if obj.status != GoalStatus.ACTIVE:
-            label += f" ({obj.get_status_display().lower()})"
-        return label
+def goal_note(goal: Goal) -> str:
+    """What a suggestion adds about a goal: its status when it is not active."""
+    return "" if goal.status == GoalStatus.ACTIVE else goal.get_status_display()
 
 
-class OutcomeOfGoalChoiceField(forms.ModelChoiceField):
-    """Outcomes of any goal, labelled with their goal's key (goal loaded by the selector)."""
+def member_label(member: Membership) -> str:
+    """How a member is written in a picker: name and email, which tells namesakes apart."""
+    return f"{member.user.display_name} <{member.user.email}>"
 
-    def label_from_instance(self, obj: Outcome) -> str:  # type: ignore[override]
-        return f"{obj.goal.key} · {obj.key} {obj.title}"
+
+def outcome_label(outcome: Outcome) -> str:
+    return f"{outcome.key} {outcome.title}"
+
+
+Suggestions = Sequence[tuple[str, str]]
+
+
+def render_suggestions(suggestions: Suggestions) -> str:
+    """The <option>s of a picker's <datalist>: (value, note) pairs."""
+    return render_to_string("work/_pick_options.html", {"options": suggestions})
+
+
+class PickerInput(forms.TextInput):
+    """A text input with a <datalist> of suggestions. The form sets `options_url`, the htmx
+    endpoint that answers the input's text with the first matches. The page itself renders the
+    list empty: suggestions cost a query each, and are only wanted once someone picks."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.options_url = ""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or name}-options"
+        attrs["list"] = list_id
+        if self.options_url:
+            # GET sends the input's own value under its name; `field` says which name that is.
+            separator = "&" if "?" in self.options_url else "?"
+            htmx = {
+                "hx-get": f"{self.options_url}{separator}{urlencode({'field': name})}",
+                "hx-trigger": "focus once, input changed delay:200ms",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                # inside a form that pushes its URL (the work list's filters): this does not
+                "hx-push-url": "false",
+                "hx-sync": "this:replace",
+            }
+            for key, setting in htmx.items():
+                if key not in self.attrs:
+                    attrs.setdefault(key, setting)
+        html = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}"></datalist>', html, list_id)
+
+
+class PickField(forms.Field):
+    """One object named by the text a person typed, among `queryset` (set by the form).
+    Subclasses say how text names objects (`find`) and how an object is written (`text_of`)."""
+
+    widget = PickerInput
+    noun = "object"
+    how = ""
+    default_error_messages = {
+        "invalid_choice": "Select a valid choice: no {noun} you can choose is “{text}”. {how}",
+        "ambiguous": "Several {noun}s are called “{text}”: {how}",
+    }
+
+    def __init__(self, *, queryset: QuerySet[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    def find(self, text: str) -> list[Any]:
+        raise NotImplementedError
+
+    def text_of(self, obj: Any) -> str:
+        return str(obj)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Model):
+            return self.text_of(value)
+        return "" if value is None else value
+
+    def to_python(self, value: Any) -> Any:
+        text = " ".join(str(value or "").split())
+        if text in self.empty_values:
+            return None
+        found = [] if len(text) > PICK_MAX_LENGTH or "\x00" in text else self.find(text)
+        if len(found) == 1:
+            return found[0]
+        shown = text if len(text) <= 60 else f"{text[:59]}…"
+        code = "ambiguous" if found else "invalid_choice"
+        message = self.error_messages[code].format(noun=self.noun, text=shown, how=self.how)
+        raise ValidationError(message.strip(), code=code)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return str(self.prepare_value(initial) or "") != str(data or "")
+
+
+class GoalField(PickField):
+    """A goal, typed as its key ("G-12", "12"), as a suggestion writes it ("G-12 Grow
+    revenue"), or as its exact title."""
+
+    noun = "goal"
+    how = "Type its key (G-12) or its title, or pick it from the suggestions."
+
+    def find(self, text: str) -> list[Goal]:
+        return selectors.goal_find(goals=self.queryset, text=text)  # type: ignore[arg-type]
+
+    def text_of(self, obj: Goal) -> str:  # type: ignore[override]
+        return goal_label(obj)
+
+
+class MemberField(PickField):
+    """A member, typed as a suggestion writes it ("Ana Lopez <ana@acme.example>"), as an email
+    or as an exact name."""
+
+    noun = "member"
+    how = "Type their name or email, or pick them from the suggestions."
+
+    def find(self, text: str) -> list[Membership]:
+        return selectors.member_find(members=self.queryset, text=text)  # type: ignore[arg-type]
+
+    def text_of(self, obj: Membership) -> str:  # type: ignore[override]
+        return member_label(obj)
+
+
+class OutcomeField(PickField):
+    """An outcome of the goal chosen beside it, typed as its key ("O-7"), as a suggestion
+    writes it ("O-7 Monthly revenue"), or as its exact title. The form resolves it with `pick`
+    once it knows the goal."""
+
+    noun = "outcome"
+    how = "Type its key (O-7) or its title, or pick one of the goal's outcomes."
+    other_goal = "Choose an outcome of the goal the work moves to."
+
+    def to_python(self, value: Any) -> str | None:
+        return " ".join(str(value or "").split()) or None
+
+    def pick(self, text: str, *, goal: Goal | None) -> Outcome:
+        """The outcome `text` names among the goal's (any visible one's while the goal is not
+        known); a ValidationError otherwise."""
+        outcomes: QuerySet[Outcome] = self.queryset  # type: ignore[assignment]
+        if goal is not None and len(text) <= PICK_MAX_LENGTH and "\x00" not in text:
+            found = selectors.outcome_find(outcomes=outcomes.filter(goal=goal), text=text)
+            if len(found) == 1:
+                return found[0]
+            if not found and selectors.outcome_find(outcomes=outcomes, text=text):
+                raise ValidationError(self.other_goal, code="other_goal")
+        return PickField.to_python(self, text)
+
+    def find(self, text: str) -> list[Outcome]:
+        return selectors.outcome_find(outcomes=self.queryset, text=text)  # type: ignore[arg-type]
+
+    def text_of(self, obj: Outcome) -> str:  # type: ignore[override]
+        return outcome_label(obj)
+
+
+def _pick_url(organization: Organization, name: str, **params: Any) -> str:
+    url = reverse(name, args=[organization.slug])
+    query = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def setup_goal_picker(
+    field: forms.Field,
+    *,
+    organization: Organization,
+    viewer: Membership | None,
+    active_only: bool = False,
+    exclude: Goal | None = None,
+) -> None:
+    """Limit a GoalField to the goals `viewer` may see (active ones only, or all but one when
+    asked) and point its suggestions at them."""
+    goals = selectors.goal_pick_choices(
+        organization=organization, viewer=viewer, active_only=active_only
+    )
+    if exclude is not None:
+        goals = goals.exclude(pk=exclude.pk)
+    field.queryset = goals  # type: ignore[attr-defined]
+    widget: PickerInput = field.widget  # type: ignore[assignment]
+    widget.options_url = _pick_url(
+        organization,
+        "work_pick_goals",
+        active=1 if active_only else None,
+        exclude=exclude.number if exclude is not None else None,
+    )
+    widget.attrs.setdefault("placeholder", "G-12 or part of a title")
+
+
+def setup_member_picker(field: forms.Field, *, organization: Organization) -> None:
+    """Limit a MemberField to the organization's members and point its suggestions at them."""
+    members = selectors.assignee_choices(organization=organization)
+    field.queryset = members  # type: ignore[attr-defined]
+    widget: PickerInput = field.widget  # type: ignore[assignment]
+    widget.options_url = _pick_url(organization, "work_pick_members")
+    widget.attrs.setdefault("placeholder", "Name or email")
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -59,9 +257,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 class TaskFieldsMixin(forms.Form):
     """Assignee, estimate and due date, shared by every task form."""
 
-    assignee = MemberChoiceField(
-        queryset=Membership.objects.none(), required=False, empty_label="Unassigned"
-    )
+    assignee = MemberField(required=False, help_text="Leave empty for unassigned work.")
     # The column is a PostgreSQL integer: a larger number is a form error, not a DataError.
     estimate = forms.IntegerField(
         min_value=0, max_value=2_147_483_647, initial=1, help_text="Effort points"
@@ -69,9 +265,7 @@ class TaskFieldsMixin(forms.Form):
     due_date = forms.DateField(required=False, label="Due date", widget=DateInput())
 
     def limit_members(self, organization: Organization) -> None:
-        self.fields["assignee"].queryset = selectors.assignee_choices(  # type: ignore[attr-defined]
-            organization=organization
-        )
+        setup_member_picker(self.fields["assignee"], organization=organization)
 
 
 class GoalTaskForm(TaskFieldsMixin):
@@ -91,27 +285,40 @@ class GoalTaskForm(TaskFieldsMixin):
         self.fields["outcome"].queryset = goal_selectors.outcomes_of(goal=goal)  # type: ignore[attr-defined]
         self.limit_members(organization)
 
+    def offer_outcomes(self, outcomes: list[Outcome]) -> None:
+        """Show the goal's outcomes as the page already loaded them, instead of reading them
+        again to render the choices (validation still reads them from the database)."""
+        field: forms.ModelChoiceField = self.fields["outcome"]  # type: ignore[assignment]
+        field.choices = [("", field.empty_label), *((o.pk, str(o)) for o in outcomes)]
+
 
 class QuickAddForm(TaskFieldsMixin):
-    """Capture work from the work list. It asks for the goal; only organizations that allow
-    goalless work may leave it empty (the task is then orphaned)."""
+    """Capture work from the work list. It asks for the goal (an active one the member may see);
+    only organizations that allow goalless work may leave it empty (the task is then
+    orphaned)."""
 
     title = forms.CharField(max_length=200)
-    goal = GoalChoiceField(queryset=Goal.objects.none(), error_messages={"required": CHOOSE_GOAL})
+    goal = GoalField(error_messages={"required": CHOOSE_GOAL})
 
     field_order = ["title", "goal", "assignee", "estimate", "due_date"]
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        viewer: Membership | None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("auto_id", "quick-add-%s")
         super().__init__(*args, **kwargs)
         goal = self.fields["goal"]
-        goal.queryset = goal_selectors.active_goal_choices(organization=organization, viewer=None)  # type: ignore[attr-defined]
+        setup_goal_picker(goal, organization=organization, viewer=viewer, active_only=True)
         goal.required = not organization.allow_goalless_work
-        goal.empty_label = (  # type: ignore[attr-defined]
-            "— No goal yet (orphaned) —" if organization.allow_goalless_work else "Choose a goal"
-        )
         if organization.allow_goalless_work:
-            goal.help_text = "Work without a goal is orphaned until someone links it to a goal."
+            goal.help_text = (
+                "Leave it empty to capture the work without a goal: it is orphaned until "
+                "someone links it to a goal."
+            )
         self.limit_members(organization)
 
 
@@ -133,7 +340,7 @@ class TaskEditForm(TaskFieldsMixin):
                 "title": task.title,
                 "description": task.description,
                 "outcome": task.outcome_id,
-                "assignee": task.assignee_id,
+                "assignee": task.assignee,
                 "estimate": task.estimate,
                 "due_date": task.due_date,
             },
@@ -149,17 +356,14 @@ class TaskEditForm(TaskFieldsMixin):
 
 
 class TaskMoveForm(forms.Form):
-    """Move a task to another goal of the organization, optionally onto one of its outcomes."""
+    """Move a task to another goal the member may see, optionally onto one of its outcomes."""
 
-    to_goal = GoalChoiceField(
-        queryset=Goal.objects.none(),
+    to_goal = GoalField(
         label="Move to goal",
         error_messages={"required": "Choose the goal this work should serve."},
     )
-    outcome = OutcomeOfGoalChoiceField(
-        queryset=Outcome.objects.none(),
+    outcome = OutcomeField(
         required=False,
-        empty_label="— No outcome —",
         help_text="Optional: an outcome of the goal the work moves to.",
     )
     reason = forms.CharField(
@@ -168,21 +372,43 @@ class TaskMoveForm(forms.Form):
         error_messages={"required": "Say why the work moves."},
     )
 
-    def __init__(self, *args: Any, organization: Organization, task: Task, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        viewer: Membership | None,
+        task: Task,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        goals = goal_selectors.goal_choices(organization=organization, viewer=None)
-        if task.goal_id is not None:
-            goals = goals.exclude(pk=task.goal_id)
-        self.fields["to_goal"].queryset = goals  # type: ignore[attr-defined]
-        self.fields["outcome"].queryset = selectors.outcome_choices(  # type: ignore[attr-defined]
-            organization=organization
+        to_goal = self.fields["to_goal"]
+        setup_goal_picker(to_goal, organization=organization, viewer=viewer, exclude=task.goal)
+        outcomes = selectors.outcome_choices(organization=organization, viewer=viewer)
+        outcome = self.fields["outcome"]
+        outcome.queryset = outcomes  # type: ignore[attr-defined]
+        widget: PickerInput = outcome.widget  # type: ignore[assignment]
+        widget.options_url = _pick_url(organization, "work_pick_outcomes")
+        # Its suggestions are the outcomes of the goal typed above: asked for again on focus.
+        widget.attrs.update(
+            {
+                "hx-include": f"#{self['to_goal'].auto_id}",
+                "hx-trigger": "focus, input changed delay:200ms",
+                "placeholder": "O-7 or part of a title",
+            }
         )
+
+    def clean_outcome(self) -> Outcome | None:
+        text = self.cleaned_data.get("outcome")
+        if not text:
+            return None
+        field: OutcomeField = self.fields["outcome"]  # type: ignore[assignment]
+        return field.pick(text, goal=self.cleaned_data.get("to_goal"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         goal, outcome = data.get("to_goal"), data.get("outcome")
         if goal is not None and outcome is not None and outcome.goal_id != goal.pk:
-            self.add_error("outcome", "Choose an outcome of the goal the work moves to.")
+            self.add_error("outcome", OutcomeField.other_goal)
         return data
 
 
@@ -232,15 +458,12 @@ GAP_FILTERS = [
 
 
 class WorkFilterForm(forms.Form):
-    """The work list's filters. The goal is named by its number, as everywhere in URLs."""
+    """The work list's filters. The goal is named by its key or number (as in URLs:
+    `?goal=12`), the assignee as the member picker writes them."""
 
-    goal = GoalChoiceField(
-        queryset=Goal.objects.none(), required=False, to_field_name="number", empty_label="Any goal"
-    )
+    goal = GoalField(required=False)
     status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
-    assignee = MemberChoiceField(
-        queryset=Membership.objects.none(), required=False, empty_label="Anyone"
-    )
+    assignee = MemberField(required=False)
     gap = forms.ChoiceField(choices=GAP_FILTERS, required=False, label="Gap")
     q = forms.CharField(
         required=False,
@@ -249,15 +472,19 @@ class WorkFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title contains…"}),
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        viewer: Membership | None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
-        self.fields["goal"].queryset = goal_selectors.goal_choices(
-            organization=organization, viewer=None
-        )  # type: ignore[attr-defined]
-        self.fields["assignee"].queryset = selectors.assignee_choices(  # type: ignore[attr-defined]
-            organization=organization
-        )
+        setup_goal_picker(self.fields["goal"], organization=organization, viewer=viewer)
+        self.fields["goal"].widget.attrs["placeholder"] = "Any goal"
+        setup_member_picker(self.fields["assignee"], organization=organization)
+        self.fields["assignee"].widget.attrs["placeholder"] = "Anyone"
 
     def filters(self) -> selectors.WorkFilters:
         """The filters that validated; an invalid one is shown with its error and not applied."""

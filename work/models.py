@@ -66,10 +66,20 @@ class Task(models.Model):
             ),
         ]
         indexes = [
-            # the goal page and roll-ups: live work per goal
+            # the goal page: a goal's tasks newest first (the closed half of its list) and its
+            # counts by status, read from the index alone (vacuumed pages need no heap visit)
             models.Index(
-                fields=["organization", "goal", "status"],
-                name="task_org_goal_status_idx",
+                fields=["organization", "goal", "-number"],
+                include=["status", "estimate", "link_confirmed_at"],
+                name="task_org_goal_number_idx",
+            ),
+            # live work per goal: the goal page's first half, sub-goals' and outcomes' live
+            # counts and effort, index-only
+            models.Index(
+                fields=["organization", "goal", "-number"],
+                include=["estimate", "link_confirmed_at", "outcome"],
+                name="task_org_goal_live_idx",
+                condition=Q(status__in=["todo", "in_progress", "blocked"]),
             ),
             # orphaned work: live tasks without a goal
             models.Index(

@@ -1,13 +1,30 @@
-"""Every read of tasks and their history. Gap conditions are expressed once, as Q objects,
-so lists, counts and (later) set-based jobs agree on what "orphaned", "stranded" and
-"suspect" mean."""
+"""Every read of tasks and their history, and the pickers' searches. Gap conditions are
+expressed once, as Q objects, so lists, counts and (later) set-based jobs agree on what
+"orphaned", "stranded" and "suspect" mean."""
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    Max,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from goals import selectors as goal_selectors
 from goals.models import Goal, GoalStatus, Outcome
+from goals.visibility import sees_everything, visible_q
 from vindaris.tenancy.models import Membership, Organization
 
 from .models import LIVE, LIVE_STATUSES, CheckInCredit, Task, TaskEvent, TaskStatus
@@ -24,17 +41,14 @@ GAPS = {"orphaned": ORPHANED, "stranded": STRANDED, "suspect": SUSPECT}
 PAGE_SIZE = 50
 
 
-def task_get(*, organization: Organization, number: int) -> Task | None:
-    """The organization's task with this number; goal, outcome, assignee and creator loaded."""
+def task_get(*, organization: Organization, number: int, viewer: Membership | None) -> Task | None:
+    """The organization's task with this number; goal, outcome, assignee and creator loaded.
+    None also when its goal is hidden from `viewer` (one query, whoever asks)."""
     return (
         Task.objects.select_related("goal", "outcome", "assignee__user", "created_by")
-        .filter(organization=organization, number=number)
+        .filter(visible_q(viewer, "goal"), organization=organization, number=number)
         .first()
     )
-
-
-def _with_display(qs: QuerySet[Task]) -> QuerySet[Task]:
-    return qs.select_related("goal", "outcome", "assignee__user")
 
 
 @dataclass(frozen=True)
@@ -53,63 +67,150 @@ class GoalCounts:
 
 
 def goal_counts(*, goal: Goal) -> GoalCounts:
-    """Counts of the goal's own tasks, in one aggregate query."""
-    done = Q(status=TaskStatus.DONE)
-    row = Task.objects.filter(organization_id=goal.organization_id, goal=goal).aggregate(
-        live_tasks=Count("pk", filter=LIVE),
-        live_effort=Coalesce(Sum("estimate", filter=LIVE), Value(0)),
-        done_tasks=Count("pk", filter=done),
-        done_effort=Coalesce(Sum("estimate", filter=done), Value(0)),
-        suspect=Count("pk", filter=SUSPECT),
-        stranded=Count("pk", filter=STRANDED),
+    """Counts of the goal's own tasks, in one query: its tasks grouped by status, read from
+    task_org_goal_number_idx alone (status, estimate and link_confirmed_at are in it), with the
+    goal's current status and last material change. A member who sees the goal sees all of its
+    own tasks."""
+    this_goal = Goal.objects.filter(pk=goal.pk)
+    changed_at = Subquery(this_goal.values("material_change_at")[:1])
+    by_status = {
+        row["status"]: row
+        for row in Task.objects.filter(organization_id=goal.organization_id, goal=goal)
+        .values("status")
+        .annotate(
+            # estimate is never NULL: counting it counts the tasks without reading their ids
+            tasks=Count("estimate"),
+            effort=Sum("estimate"),
+            unconfirmed=Count("estimate", filter=Q(link_confirmed_at__lt=changed_at)),
+            goal_status=Max(Subquery(this_goal.values("status")[:1])),
+        )
+        .order_by()
+    }
+    live = [row for status, row in by_status.items() if status in LIVE_STATUSES]
+    done = by_status.get(TaskStatus.DONE, {})
+    live_tasks = sum(row["tasks"] for row in live)
+    # STRANDED and SUSPECT, seen from the goal
+    active = all(row["goal_status"] == GoalStatus.ACTIVE for row in live)
+    return GoalCounts(
+        live_tasks=live_tasks,
+        live_effort=sum(row["effort"] for row in live),
+        done_tasks=done.get("tasks", 0),
+        done_effort=done.get("effort", 0),
+        suspect=sum(row["unconfirmed"] for row in live),
+        stranded=0 if active else live_tasks,
     )
-    return GoalCounts(**row)
+
+
+# The goal page's tasks: the newest live ones, then the newest closed ones. Each half is read in
+# index order (task_org_goal_live_idx, task_org_goal_number_idx) and stops at `limit`, however
+# many tasks the goal has; sorting them all for "live first" is what this avoids.
+_LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE_STATUSES) + ")"
+_TASKS_OF_GOAL = f"""
+    SELECT id FROM (
+        (SELECT id, number, 0 AS closed FROM {Task._meta.db_table}
+          WHERE organization_id = %s AND goal_id = %s AND status IN {_LIVE_SQL}
+          ORDER BY number DESC LIMIT %s)
+        UNION ALL
+        (SELECT id, number, 1 FROM {Task._meta.db_table}
+          WHERE organization_id = %s AND goal_id = %s AND status NOT IN {_LIVE_SQL}
+          ORDER BY number DESC LIMIT %s)
+    ) picked ORDER BY closed, number DESC LIMIT %s
+"""  # noqa: S608 - the table name and the live statuses are constants; values are parameters
 
 
 def tasks_of_goal(*, goal: Goal, limit: int = PAGE_SIZE) -> list[Task]:
-    """The goal's tasks, live first then most recent, at most `limit` (display fields loaded)."""
-    return list(
-        _with_display(
-            Task.objects.filter(organization_id=goal.organization_id, goal=goal)
-        ).order_by(Case(When(LIVE, then=Value(0)), default=Value(1)), "-number")[:limit]
+    """The goal's tasks, live first then most recent, at most `limit`; outcome and assignee
+    loaded, `goal` set. One query, whatever the number of tasks."""
+    org = goal.organization_id
+    picked = RawSQL(_TASKS_OF_GOAL, [org, goal.pk, limit, org, goal.pk, limit, limit])  # noqa: S611
+    tasks = list(
+        Task.objects.filter(organization_id=org, pk__in=picked).select_related(
+            "outcome", "assignee__user"
+        )
     )
+    for task in tasks:
+        task.goal = goal
+    return sorted(tasks, key=lambda t: (not t.is_live, -t.number))
 
 
-def children_with_counts(*, goal: Goal) -> QuerySet[Goal]:
-    """Direct sub-goals with their own live task count and live effort (one query)."""
-    live = Q(tasks__status__in=LIVE_STATUSES)
+def children_with_counts(*, goal: Goal, viewer: Membership | None) -> QuerySet[Goal]:
+    """Direct sub-goals that `viewer` may see, with their own live task count and live effort
+    (one query; each sub-goal's live tasks read from task_org_goal_live_idx alone)."""
+    live = FilteredRelation(
+        "tasks",
+        condition=Q(tasks__status__in=LIVE_STATUSES)
+        & Q(tasks__organization_id=F("organization_id")),
+    )
     return (
-        Goal.objects.filter(organization_id=goal.organization_id, parent=goal)
+        Goal.objects.filter(visible_q(viewer), organization_id=goal.organization_id, parent=goal)
         .select_related("owner__user")
+        .alias(live=live)
+        # estimate is never NULL: counting it counts the live tasks, from the index alone
         .annotate(
-            live_tasks=Count("tasks", filter=live),
-            live_effort=Coalesce(Sum("tasks__estimate", filter=live), Value(0)),
+            live_tasks=Count("live__estimate"),
+            live_effort=Coalesce(Sum("live__estimate"), Value(0)),
         )
         .order_by("priority", "number")
     )
 
 
 def outcomes_with_tasks(*, goal: Goal) -> list[Outcome]:
-    """The goal's outcomes; each carries `.live_tasks` meant to move it (one query)."""
-    return list(
-        Outcome.objects.filter(organization_id=goal.organization_id, goal=goal)
-        .annotate(live_tasks=Count("tasks", filter=Q(tasks__status__in=LIVE_STATUSES)))
-        .order_by("number")
+    """The goal's outcomes; each carries `.live_tasks` meant to move it. Two queries: the
+    goal's live tasks are counted per outcome from task_org_goal_live_idx alone (joined to each
+    outcome, PostgreSQL would visit every task row instead)."""
+    live = dict(
+        Task.objects.filter(LIVE, organization_id=goal.organization_id, goal=goal)
+        .exclude(outcome=None)
+        .values_list("outcome")
+        .annotate(n=Count("estimate"))
+        .order_by()
     )
+    outcomes = list(
+        Outcome.objects.filter(organization_id=goal.organization_id, goal=goal).order_by("number")
+    )
+    for outcome in outcomes:
+        outcome.live_tasks = live.get(outcome.pk, 0)  # type: ignore[attr-defined]
+    return outcomes
 
 
-def task_history(*, task: Task) -> QuerySet[TaskEvent]:
-    return (
+def _hidden_goal(field: str, viewer: Membership | None) -> Any:
+    """True where the goal in `field` is one `viewer` may not see (never for those who see
+    everything)."""
+    if sees_everything(viewer):
+        return Value(False)
+    return Case(When(~visible_q(viewer, field), then=Value(True)), default=Value(False))
+
+
+def task_history(*, task: Task, viewer: Membership | None) -> list[TaskEvent]:
+    """The task's history, newest first, actor and goals loaded. A goal the task came from or
+    went to that `viewer` may not see is left out (`from_goal`/`to_goal` None) and flagged
+    (`from_goal_hidden`/`to_goal_hidden`). One query."""
+    events = list(
         TaskEvent.objects.filter(organization_id=task.organization_id, task=task)
         .select_related("actor", "from_goal", "to_goal")
+        .annotate(
+            from_goal_hidden=_hidden_goal("from_goal", viewer),
+            to_goal_hidden=_hidden_goal("to_goal", viewer),
+        )
         .order_by("-created_at", "-id")
     )
+    for event in events:
+        if event.from_goal_hidden:
+            event.from_goal = None
+        if event.to_goal_hidden:
+            event.to_goal = None
+    return events
 
 
-def credits_of_task(*, task: Task) -> QuerySet[CheckInCredit]:
-    """Check-ins that credited the task, newest first; check-in, outcome and author loaded."""
+def credits_of_task(*, task: Task, viewer: Membership | None) -> QuerySet[CheckInCredit]:
+    """Check-ins that credited the task, newest first, on outcomes `viewer` may see (the task
+    may have moved away from a hidden goal since); check-in, outcome and author loaded."""
     return (
-        CheckInCredit.objects.filter(organization_id=task.organization_id, task=task)
+        CheckInCredit.objects.filter(
+            visible_q(viewer, "check_in__outcome__goal"),
+            organization_id=task.organization_id,
+            task=task,
+        )
         .select_related("check_in__outcome", "check_in__author")
         .order_by("-check_in__checked_on", "-check_in__id")
     )
@@ -125,11 +226,16 @@ class WorkFilters:
 
 
 def work_list(
-    *, organization: Organization, filters: WorkFilters, before: int | None = None
+    *,
+    organization: Organization,
+    viewer: Membership | None,
+    filters: WorkFilters,
+    before: int | None = None,
 ) -> tuple[list[Task], int | None]:
-    """One page of the organization's tasks, newest first, keyset-paginated on the task number.
-    Returns the page and the cursor of the next page (or None). One query."""
-    qs = Task.objects.filter(organization=organization)
+    """One page of the organization's tasks that `viewer` may see, newest first,
+    keyset-paginated on the task number. Returns the page and the cursor of the next page (or
+    None). One query."""
+    qs = Task.objects.filter(visible_q(viewer, "goal"), organization=organization)
     if filters.goal is not None:
         qs = qs.filter(goal=filters.goal)
     if filters.status == "live":
@@ -144,28 +250,132 @@ def work_list(
         qs = qs.filter(title__icontains=filters.search)
     if before is not None:
         qs = qs.filter(number__lt=before)
-    page = list(_with_display(qs).order_by("-number")[: PAGE_SIZE + 1])
+    # The list shows each task's goal and assignee (not its outcome).
+    page = list(qs.select_related("goal", "assignee__user").order_by("-number")[: PAGE_SIZE + 1])
     next_cursor = page[PAGE_SIZE - 1].number if len(page) > PAGE_SIZE else None
     return page[:PAGE_SIZE], next_cursor
 
 
 def live_tasks_of_goal_choices(*, goal: Goal) -> QuerySet[Task]:
-    """Tasks of a goal that a check-in may credit."""
+    """Tasks of a goal that a check-in may credit (the goal's own: visible with it)."""
     return Task.objects.filter(organization_id=goal.organization_id, goal=goal).order_by("-number")
 
 
-def outcome_choices(*, organization: Organization) -> QuerySet[Outcome]:
-    """Every outcome of the organization with its goal loaded, for moving work between goals."""
+# The pickers: a goal, an outcome or a member named by what a person types ------------------------
+
+# "G-12", "g12", "12", or "G-12 Grow revenue" as the suggestions show it; the same for outcomes.
+GOAL_KEY = re.compile(r"\s*(?:g-?\s*(\d{1,9})(?:\s.*)?|(\d{1,9}))\s*", re.IGNORECASE | re.DOTALL)
+OUTCOME_KEY = re.compile(r"\s*(?:o-?\s*(\d{1,9})(?:\s.*)?|(\d{1,9}))\s*", re.IGNORECASE | re.DOTALL)
+# "Ana Lopez <ana@acme.example>" as the suggestions show a member.
+MEMBER_EMAIL = re.compile(r".*<\s*([^<>\s]+@[^<>\s]+)\s*>\s*", re.DOTALL)
+PICK_SIZE = 20
+
+
+def _key_number(pattern: re.Pattern[str], text: str) -> int | None:
+    match = pattern.fullmatch(text or "")
+    return int(match.group(1) or match.group(2)) if match else None
+
+
+def goal_key_number(text: str) -> int | None:
+    """The number a goal key names ("G-12 Grow revenue" → 12), or None when `text` is no key."""
+    return _key_number(GOAL_KEY, text)
+
+
+def goal_pick_choices(
+    *, organization: Organization, viewer: Membership | None, active_only: bool = False
+) -> QuerySet[Goal]:
+    """The goals a picker offers: those `viewer` may see, the active ones only when asked."""
+    if active_only:
+        return goal_selectors.active_goal_choices(organization=organization, viewer=viewer)
+    return goal_selectors.goal_choices(organization=organization, viewer=viewer)
+
+
+def goal_search(*, goals: QuerySet[Goal], q: str = "", limit: int = PICK_SIZE) -> list[Goal]:
+    """The first `limit` of `goals` whose key is `q` or whose title contains it; active before
+    the rest, then by priority and number. One query."""
+    q = (q or "").strip()
+    if q:
+        condition = Q(title__icontains=q)
+        number = goal_key_number(q)
+        if number is not None:
+            condition |= Q(number=number)
+        goals = goals.filter(condition)
+    active_first = Case(When(status=GoalStatus.ACTIVE, then=Value(0)), default=Value(1))
+    return list(goals.order_by(active_first, "priority", "number")[:limit])
+
+
+def goal_find(*, goals: QuerySet[Goal], text: str) -> list[Goal]:
+    """The goals of `goals` that `text` names: the one with its key, else those titled exactly
+    `text` (case aside), at most two: enough to tell one from several. One query."""
+    number = goal_key_number(text)
+    if number is not None:
+        return list(goals.filter(number=number)[:1])
+    return list(goals.filter(title__iexact=(text or "").strip()).order_by("number")[:2])
+
+
+def outcome_choices(*, organization: Organization, viewer: Membership | None) -> QuerySet[Outcome]:
+    """The outcomes of the goals `viewer` may see, goal loaded, for moving work between goals."""
     return (
-        Outcome.objects.filter(organization=organization)
+        Outcome.objects.filter(visible_q(viewer, "goal"), organization=organization)
         .select_related("goal")
         .order_by("goal__number", "number")
     )
 
 
+def outcome_search(
+    *, outcomes: QuerySet[Outcome], goal: Goal, q: str = "", limit: int = PICK_SIZE
+) -> list[Outcome]:
+    """The first `limit` outcomes of `goal` among `outcomes` whose key is `q` or whose title
+    contains it. One query."""
+    outcomes = outcomes.filter(goal=goal)
+    q = (q or "").strip()
+    if q:
+        condition = Q(title__icontains=q)
+        number = _key_number(OUTCOME_KEY, q)
+        if number is not None:
+            condition |= Q(number=number)
+        outcomes = outcomes.filter(condition)
+    return list(outcomes.order_by("number")[:limit])
+
+
+def outcome_find(*, outcomes: QuerySet[Outcome], text: str) -> list[Outcome]:
+    """The outcomes of `outcomes` that `text` names: by key, else by exact title (at most
+    two). One query."""
+    number = _key_number(OUTCOME_KEY, text)
+    if number is not None:
+        return list(outcomes.filter(number=number)[:1])
+    return list(outcomes.filter(title__iexact=(text or "").strip()).order_by("number")[:2])
+
+
 def assignee_choices(*, organization: Organization) -> QuerySet[Membership]:
+    """The organization's members, users loaded, by name."""
     return (
         Membership.objects.filter(organization=organization)
         .select_related("user")
         .order_by("user__name", "user__email")
     )
+
+
+def member_search(
+    *, members: QuerySet[Membership], q: str = "", limit: int = PICK_SIZE
+) -> list[Membership]:
+    """The first `limit` of `members` whose name or email contains `q` (the email of a typed
+    "Name <email>"), by name. One query."""
+    q = (q or "").strip()
+    match = MEMBER_EMAIL.fullmatch(q)
+    if match:
+        members = members.filter(user__email__iexact=match.group(1))
+    elif q:
+        members = members.filter(Q(user__name__icontains=q) | Q(user__email__icontains=q))
+    return list(members[:limit])
+
+
+def member_find(*, members: QuerySet[Membership], text: str) -> list[Membership]:
+    """The members of `members` that `text` names: by email ("Name <email>" or the email
+    alone), else by exact name (case aside), at most two. One query."""
+    text = (text or "").strip()
+    match = MEMBER_EMAIL.fullmatch(text)
+    email = match.group(1) if match else text if "@" in text else ""
+    if email:
+        return list(members.filter(user__email__iexact=email)[:1])
+    return list(members.filter(user__name__iexact=text)[:2])

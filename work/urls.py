@@ -28,4 +28,8 @@ urlpatterns = [
     # The work list: /o/<org_slug>/work/
     path("work/", views.work_list, name="work_list"),
     path("work/add/", views.task_quick_add, name="task_quick_add"),
+    # The pickers' suggestions (htmx): /o/<org_slug>/work/pick/…
+    path("work/pick/goals/", views.pick_goals, name="work_pick_goals"),
+    path("work/pick/members/", views.pick_members, name="work_pick_members"),
+    path("work/pick/outcomes/", views.pick_outcomes, name="work_pick_outcomes"),
 ]

@@ -13,27 +13,34 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from goals import selectors as goal_selectors
 from goals.models import Goal, Outcome
 from goals.views import goal_or_404, outcome_or_404
-from goals.visibility import can_change, can_share, is_visible
+from goals.visibility import can_change, can_share
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
 from . import selectors, services
 from .forms import (
+    PICK_MAX_LENGTH,
     CheckInForm,
     GoalTaskForm,
     QuickAddForm,
+    Suggestions,
     TaskEditForm,
     TaskKeepForm,
     TaskMoveForm,
     TaskStatusForm,
     WorkFilterForm,
     add_service_errors,
+    goal_label,
+    goal_note,
+    member_label,
+    outcome_label,
+    render_suggestions,
 )
 from .models import Origin, Task, TaskStatus
 
@@ -49,8 +56,11 @@ def _is_fragment(request: OrgRequest) -> bool:
 
 
 def _task_or_404(request: OrgRequest, number: int) -> Task:
-    task = selectors.task_get(organization=request.organization, number=number)
-    if task is None or not is_visible(task.goal, request.membership):
+    """The organization's task, or 404: also for a task under a goal the member may not see."""
+    task = selectors.task_get(
+        organization=request.organization, number=number, viewer=request.membership
+    )
+    if task is None:
         raise Http404("No such task.")
     return task
 
@@ -97,8 +107,6 @@ def _goal_fragment_context(request: OrgRequest, goal: Goal, **extra: Any) -> dic
         "counts": selectors.goal_counts(goal=goal),
         "can_plan": request.membership.can_plan,
         "can_lead": request.membership.can_lead,
-        "can_change_goal": can_change(goal, request.membership),
-        "statuses": TaskStatus.choices,
         "goal_url": goal_url,
         "next_url": goal_url,
         **extra,
@@ -129,18 +137,23 @@ def _goal_page_context(
     tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS + 1)
     more_tasks = len(tasks) > GOAL_PAGE_TASKS
     tasks = tasks[:GOAL_PAGE_TASKS]
+    outcome_cards = _outcome_cards(goal, tasks, check_in_forms or {})
+    task_form = task_form or GoalTaskForm(
+        organization=request.organization, goal=goal, initial={"estimate": 1}
+    )
+    task_form.offer_outcomes([card.outcome for card in outcome_cards])
     return _goal_fragment_context(
         request,
         goal,
         path=goal_selectors.ancestors(goal=goal),
         tasks=tasks,
         more_tasks=more_tasks,
-        outcome_cards=_outcome_cards(goal, tasks, check_in_forms or {}),
-        children=list(selectors.children_with_counts(goal=goal)),
+        outcome_cards=outcome_cards,
+        children=list(selectors.children_with_counts(goal=goal, viewer=request.membership)),
         history=list(goal_selectors.goal_history(goal=goal)),
+        can_change_goal=can_change(goal, request.membership),
         can_share_goal=can_share(goal, request.membership),
-        task_form=task_form
-        or GoalTaskForm(organization=request.organization, goal=goal, initial={"estimate": 1}),
+        task_form=task_form,
     )
 
 
@@ -178,15 +191,13 @@ def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
     messages.success(request, f"Added {task.key} {task.title}.")
     if not _is_fragment(request):
         return redirect(f"{_goal_url(request, goal)}#goal-{goal.number}-work")
-    fresh = GoalTaskForm(organization=request.organization, goal=goal, initial={"estimate": 1})
-    fresh.fields["title"].widget.attrs["autofocus"] = True
-    ctx = _goal_fragment_context(
-        request,
-        goal,
-        task=selectors.task_get(organization=request.organization, number=task.number),
-        task_form=fresh,
-    )
-    return render(request, "work/goal_detail.html#task-added", ctx)
+    # The new row goes on top of the goal's tasks; the counts and the message follow out of
+    # band, and the form empties itself on the event (static/js/work.js) instead of coming back.
+    ctx = _goal_fragment_context(request, goal, rows=[task])
+    response = render(request, "work/goal_detail.html#task-added", ctx)
+    retarget(response, f"#goal-{goal.number}-task-rows")
+    reswap(response, "afterbegin")
+    return trigger_client_event(response, "task-added", after="swap")
 
 
 @org_view(min_role=Role.PLANNER)
@@ -227,6 +238,7 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
         request,
         goal,
         card=card,
+        can_change_goal=can_change(goal, request.membership),
         history=list(goal_selectors.goal_history(goal=goal)),
     )
     return render(request, "work/goal_detail.html#check-in-done", ctx, status=200 if saved else 422)
@@ -277,7 +289,7 @@ def goal_delete(request: OrgRequest, goal_number: int) -> HttpResponse:
     ctx = {
         "goal": goal,
         "counts": selectors.goal_counts(goal=goal),
-        "children": list(selectors.children_with_counts(goal=goal)),
+        "children": list(selectors.children_with_counts(goal=goal, viewer=request.membership)),
         "outcomes": list(goal_selectors.outcomes_of(goal=goal)),
     }
     return render(request, "work/goal_confirm_delete.html", ctx)
@@ -296,7 +308,7 @@ def _task_action_response(request: OrgRequest, task: Task, *, status: int = 200)
     if layout not in ROW_LAYOUTS:
         return HttpResponseClientRedirect(next_url)
     task = _task_or_404(request, task.number)
-    ctx: dict[str, Any] = {"task": task, "statuses": TaskStatus.choices, "next_url": next_url}
+    ctx: dict[str, Any] = {"rows": [task], "next_url": next_url}
     if layout == "goal" and task.goal is not None:
         ctx = _goal_fragment_context(request, task.goal, **ctx)
     return render(request, f"{ROW_LAYOUTS[layout]}#task-changed", ctx, status=status)
@@ -351,8 +363,8 @@ def _task_page_context(
     return {
         "task": task,
         "trace_parents": parents,
-        "history": list(selectors.task_history(task=task)),
-        "credits": list(selectors.credits_of_task(task=task)),
+        "history": selectors.task_history(task=task, viewer=request.membership),
+        "credits": list(selectors.credits_of_task(task=task, viewer=request.membership)),
         "statuses": TaskStatus.choices,
         "can_plan": request.membership.can_plan,
         "keep_form": keep_form or TaskKeepForm(auto_id="keep-%s"),
@@ -397,6 +409,7 @@ def task_move(request: OrgRequest, task_number: int) -> HttpResponse:
     form = TaskMoveForm(
         request.POST if request.method == "POST" else None,
         organization=request.organization,
+        viewer=request.membership,
         task=task,
     )
     next_url = _next_url(request, _task_url(request, task))
@@ -468,17 +481,24 @@ def _query(params: QueryDict, **changes: Any) -> str:
 
 def _work_list_context(request: OrgRequest, *, quick_form: QuickAddForm | None = None) -> dict:
     list_url = reverse("work_list", args=[request.organization.slug])
-    filter_form = WorkFilterForm(request.GET, organization=request.organization)
+    filter_form = WorkFilterForm(
+        request.GET, organization=request.organization, viewer=request.membership
+    )
     filters = filter_form.filters()
     before = _cursor(request.GET.get("before"))
     tasks, next_cursor = selectors.work_list(
-        organization=request.organization, filters=filters, before=before
+        organization=request.organization,
+        viewer=request.membership,
+        filters=filters,
+        before=before,
     )
     if quick_form is None:
         initial: dict[str, Any] = {"estimate": 1}
         if filters.goal is not None and filters.goal.is_active:
-            initial["goal"] = filters.goal.pk
-        quick_form = QuickAddForm(organization=request.organization, initial=initial)
+            initial["goal"] = filters.goal
+        quick_form = QuickAddForm(
+            organization=request.organization, viewer=request.membership, initial=initial
+        )
     return {
         "filter_form": filter_form,
         "tasks": tasks,
@@ -486,7 +506,6 @@ def _work_list_context(request: OrgRequest, *, quick_form: QuickAddForm | None =
         "older_query": _query(request.GET, before=next_cursor) if next_cursor else "",
         "newest_query": _query(request.GET, before=None),
         "quick_form": quick_form,
-        "statuses": TaskStatus.choices,
         "can_plan": request.membership.can_plan,
         # Where writes from this page return to: this list with its filters.
         "next_url": _next_url(request, list_url)
@@ -507,7 +526,7 @@ def work_list(request: OrgRequest) -> HttpResponse:
 @require_POST
 def task_quick_add(request: OrgRequest) -> HttpResponse:
     """Capture work from the work list: it still asks which goal the work serves."""
-    form = QuickAddForm(request.POST, organization=request.organization)
+    form = QuickAddForm(request.POST, organization=request.organization, viewer=request.membership)
     if form.is_valid():
         try:
             task = services.task_create(
@@ -525,3 +544,63 @@ def task_quick_add(request: OrgRequest) -> HttpResponse:
                 _next_url(request, reverse("work_list", args=[request.organization.slug]))
             )
     return render(request, "work/work_list.html", _work_list_context(request, quick_form=form))
+
+
+# The pickers' suggestions: /o/<slug>/work/pick/… ----------------------------------------------
+# An input sends its text under its own name (`field` says which); the answer is the <option>s
+# of its <datalist>, the first matches among what the member may choose.
+
+
+def _text(request: OrgRequest, name: str) -> str:
+    """A parameter as text a query can take (a NUL byte is no character PostgreSQL stores)."""
+    return request.GET.get(name, "")[:PICK_MAX_LENGTH].replace("\x00", "")
+
+
+def _typed(request: OrgRequest) -> str:
+    return _text(request, request.GET.get("field") or "q")
+
+
+def _suggestions(options: Suggestions) -> HttpResponse:
+    return HttpResponse(render_suggestions(options))
+
+
+@org_view()
+@require_safe
+def pick_goals(request: OrgRequest) -> HttpResponse:
+    """Goals the member may see (`active=1`: active ones only; `exclude=<n>`: all but G-n)."""
+    goals = selectors.goal_pick_choices(
+        organization=request.organization,
+        viewer=request.membership,
+        active_only=request.GET.get("active") == "1",
+    )
+    exclude = request.GET.get("exclude", "")
+    if exclude.isdigit() and len(exclude) <= 9:
+        goals = goals.exclude(number=int(exclude))
+    found = selectors.goal_search(goals=goals, q=_typed(request))
+    return _suggestions([(goal_label(g), goal_note(g)) for g in found])
+
+
+@org_view()
+@require_safe
+def pick_members(request: OrgRequest) -> HttpResponse:
+    members = selectors.assignee_choices(organization=request.organization)
+    found = selectors.member_search(members=members, q=_typed(request))
+    return _suggestions([(member_label(m), "") for m in found])
+
+
+@org_view()
+@require_safe
+def pick_outcomes(request: OrgRequest) -> HttpResponse:
+    """Outcomes of the goal named by `to_goal` (or `goal`), when the member may see it."""
+    goal_text = _text(request, "to_goal") or _text(request, "goal")
+    goals = selectors.goal_pick_choices(
+        organization=request.organization, viewer=request.membership
+    )
+    found_goals = selectors.goal_find(goals=goals, text=goal_text) if goal_text.strip() else []
+    if len(found_goals) != 1:
+        return _suggestions([])
+    outcomes = selectors.outcome_choices(
+        organization=request.organization, viewer=request.membership
+    )
+    found = selectors.outcome_search(outcomes=outcomes, goal=found_goals[0], q=_typed(request))
+    return _suggestions([(outcome_label(o), "") for o in found])

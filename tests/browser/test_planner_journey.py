@@ -39,15 +39,27 @@ def test_a_planner_creates_a_task_from_the_goal_page_without_a_reload(
     form = page.locator(f"#goal-{goal.number}-task-form")
     form.get_by_label("Title").fill("Call ten prospects")
     form.get_by_label("Outcome").select_option(label="O-1 Monthly revenue")
+    # The assignee is typed: the members whose name matches are suggested as you type.
+    assignee = form.get_by_label("Assignee")
+    assignee.fill(planner.name.split()[0])
+    suggestion = page.locator(f"#goal-{goal.number}-task-assignee-options option")
+    expect(suggestion).to_have_count(1)
+    assignee.fill(suggestion.get_attribute("value"))  # picking it writes it in the input
     form.get_by_label("Estimate").fill("3")
     form.get_by_role("button", name="Add task").click()
 
     row = page.locator(f"#goal-{goal.number}-task-rows tr", has_text="Call ten prospects")
     expect(row).to_be_visible()
     expect(row).to_contain_text("O-1")
+    expect(row).to_contain_text(planner.display_name)
     expect(counts.locator(f"#goal-{goal.number}-live-tasks")).to_have_text("1")
     expect(counts.locator(f"#goal-{goal.number}-live-effort")).to_have_text("3 pts")
-    expect(page.locator(f"#goal-{goal.number}-task-form").get_by_label("Title")).to_have_value("")
+    # The form is ready for the next task, as the page first showed it.
+    fresh_form = page.locator(f"#goal-{goal.number}-task-form")
+    expect(fresh_form.get_by_label("Title")).to_have_value("")
+    expect(fresh_form.get_by_label("Title")).to_be_focused()
+    expect(fresh_form.get_by_label("Assignee")).to_have_value("")
+    expect(fresh_form.get_by_label("Estimate")).to_have_value("1")
     expect(page.get_by_text("Added T-1 Call ten prospects.")).to_be_visible()
     assert_no_reload(page)
 
@@ -109,9 +121,15 @@ def test_a_lead_puts_a_goal_on_hold_and_the_planner_sees_its_work_stranded(
     expect(page.locator(f"#task-{task.number}")).to_be_visible()
     assert_no_reload(page)
 
-    # Quick add comes back to the list as it is filtered now.
+    # Quick add comes back to the list as it is filtered now. The goal is typed: part of its
+    # title finds it among the active goals (the one on hold is not offered).
     page.get_by_label("Title").fill("Wind the prototype down")
-    page.get_by_label("Goal", exact=True).first.select_option(label="G-2 Retain customers")
+    goal_input = page.get_by_label("Goal", exact=True).first
+    goal_input.fill("customers")
+    suggestions = page.locator("#quick-add-goal-options option")
+    expect(suggestions).to_have_count(1)
+    expect(suggestions).to_have_attribute("value", "G-2 Retain customers")
+    goal_input.fill("G-2 Retain customers")  # as picking the suggestion writes it
     page.get_by_role("button", name="Add task").click()
     expect(page.get_by_text("Added T-3 Wind the prototype down under G-2.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"gap=stranded"))

@@ -1,5 +1,6 @@
 """The planner's pages: the goal page, the task page and the work list."""
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -139,7 +140,7 @@ def test_without_javascript_adding_a_task_redirects_back_to_the_goal_page(
         {
             "title": "Call ten prospects",
             "outcome": outcome.pk,
-            "assignee": membership_of(planner, org).pk,
+            "assignee": "planner@acme.test",
             "estimate": "3",
             "due_date": "2030-01-31",
         },
@@ -165,17 +166,14 @@ def test_with_htmx_the_new_row_appears_the_form_clears_and_the_counts_update(
     assert response.status_code == 200
     html = response.content.decode()
     task = Task.objects.get(title="Call ten prospects")
-    # The form comes back empty (it replaces itself) ...
-    assert html.lstrip().startswith(f'<form id="goal-{goal.number}-task-form"')
-    assert 'value="Call ten prospects"' not in html
-    # ... the row goes on top of the task list, out of band ...
-    oob_rows = re.search(
-        rf'<template><tbody hx-swap-oob="afterbegin:#goal-{goal.number}-task-rows">(.*?)</tbody>',
-        html,
-        re.S,
-    )
-    assert oob_rows and f'id="task-{task.number}"' in oob_rows.group(1)
-    # ... and so do the counts.
+    # The answer is the new row, on top of the task list (the form stays where it is and
+    # empties itself on the event) ...
+    assert response["HX-Retarget"] == f"#goal-{goal.number}-task-rows"
+    assert response["HX-Reswap"] == "afterbegin"
+    assert json.loads(response["HX-Trigger-After-Swap"]) == {"task-added": {}}
+    assert html.lstrip().startswith(f'<tr id="task-{task.number}"')
+    assert f'id="goal-{goal.number}-task-form"' not in html
+    # ... and the counts follow out of band.
     counts = counts_region(html, goal)
     assert 'hx-swap-oob="true"' in counts
     assert count_in(counts, goal, "live-tasks") == "2"
@@ -227,7 +225,7 @@ def test_the_outcome_must_be_one_of_this_goal(org, lead, planner, goal, client_f
 def test_another_organizations_ids_are_not_valid_choices(
     org, planner, goal, foreign, outsider, other_org, membership_of, client_for, field
 ):
-    value = foreign["outcome"].pk if field == "outcome" else membership_of(outsider, other_org).pk
+    value = foreign["outcome"].pk if field == "outcome" else outsider.email
     response = client_for(planner).post(
         goal_url(org, goal, "tasks/add/"), {"title": "Sneaky", "estimate": "1", field: value}
     )
@@ -529,13 +527,17 @@ def test_moving_a_task_needs_a_reason_and_shows_in_its_history(
     )
     client = client_for(planner)
 
-    response = client.post(task_url(org, task, "move/"), {"to_goal": target.pk, "reason": ""})
+    response = client.post(task_url(org, task, "move/"), {"to_goal": target.key, "reason": ""})
     assert "Say why the work moves." in response.content.decode()
     assert fresh(task).goal == goal
 
     response = client.post(
         task_url(org, task, "move/"),
-        {"to_goal": target.pk, "outcome": target_outcome.pk, "reason": "Churn is the bigger risk"},
+        {
+            "to_goal": f"{target.key} {target.title}",
+            "outcome": f"{target_outcome.key} {target_outcome.title}",
+            "reason": "Churn is the bigger risk",
+        },
     )
     assert response.status_code == 302 and response["Location"] == task_url(org, task)
     assert (fresh(task).goal, fresh(task).outcome) == (target, target_outcome)
@@ -551,11 +553,12 @@ def test_moving_rejects_another_organizations_goal_and_a_mismatched_outcome(
     target = make_goal(org, lead, "Retain customers")
     client = client_for(planner)
     response = client.post(
-        task_url(org, task, "move/"), {"to_goal": foreign["goal"].pk, "reason": "why not"}
+        task_url(org, task, "move/"), {"to_goal": foreign["goal"].title, "reason": "why not"}
     )
     assert "Select a valid choice" in response.content.decode()
     response = client.post(
-        task_url(org, task, "move/"), {"to_goal": target.pk, "outcome": outcome.pk, "reason": "x"}
+        task_url(org, task, "move/"),
+        {"to_goal": target.key, "outcome": outcome.key, "reason": "x"},
     )
     assert "Choose an outcome of the goal the work moves to." in response.content.decode()
     assert fresh(task).goal == goal
@@ -598,7 +601,8 @@ def test_the_work_list_filters_by_goal_status_gap_assignee_and_search(
     assert listed("status=live") == {"T-1", "T-2"}
     assert listed("status=done") == {"T-3"}
     assert listed("gap=stranded") == {"T-2"}
-    assert listed(f"assignee={membership_of(planner, org).pk}") == {"T-1"}
+    assert listed("assignee=planner%40acme.test") == {"T-1"}
+    assert listed(f"goal={goal.key}+{goal.title}") == {"T-1", "T-3"}  # as the picker writes it
     assert listed("q=launch") == {"T-1"}
     assert "Stranded" in row_of(client.get("/o/acme/work/").content.decode(), stranded)
 
@@ -670,10 +674,12 @@ def test_quick_add_captures_orphaned_work_when_the_organization_allows_it(org, p
 def test_quick_add_under_a_goal(org, planner, goal, foreign, client_for):
     client = client_for(planner)
     response = client.post(
-        "/o/acme/work/add/", {"title": "Theirs", "estimate": "1", "goal": foreign["goal"].pk}
+        "/o/acme/work/add/", {"title": "Theirs", "estimate": "1", "goal": foreign["goal"].title}
     )
     assert "Select a valid choice" in response.content.decode()
-    response = client.post("/o/acme/work/add/", {"title": "Ours", "estimate": "2", "goal": goal.pk})
+    response = client.post(
+        "/o/acme/work/add/", {"title": "Ours", "estimate": "2", "goal": goal.key}
+    )
     assert response.status_code == 302
     task = Task.objects.get(organization=org)
     assert (task.goal, task.origin, task.estimate) == (goal, Origin.QUICK_ADD, 2)
@@ -693,6 +699,78 @@ def test_a_status_change_on_the_work_list_swaps_its_row(
     assert 'value="blocked" selected' in html
     assert f'href="/o/acme/goals/{goal.number}/"' in html  # the work list's goal column
     assert fresh(task).status == TaskStatus.BLOCKED
+
+
+# The pickers' suggestions -----------------------------------------------------------------------
+
+
+def options(client, path: str) -> list[str]:
+    """The values of the <option>s a picker's suggestions answer with."""
+    response = client.get(path, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return re.findall(r'<option value="([^"]*)"', response.content.decode())
+
+
+def test_goal_suggestions_match_a_key_or_part_of_a_title_active_goals_first(
+    org, lead, planner, goal, client_for
+):
+    paused = make_goal(org, lead, "Grow the partner channel", status=GoalStatus.ON_HOLD)
+    urgent = make_goal(org, lead, "Grow margins", priority=Priority.P1)
+    client = client_for(planner)
+    url = "/o/acme/work/pick/goals/"
+    # what the input sends: its own name and text, `field` naming it
+    assert options(client, f"{url}?field=goal&goal=grow") == [
+        "G-4 Grow margins",  # P1
+        "G-2 Grow revenue",  # P2
+        "G-3 Grow the partner channel",  # not active: last
+    ]
+    assert options(client, f"{url}?field=goal&goal=G-3") == ["G-3 Grow the partner channel"]
+    assert options(client, f"{url}?active=1&field=goal&goal=grow") == [
+        "G-4 Grow margins",
+        "G-2 Grow revenue",
+    ]
+    assert options(client, f"{url}?exclude={urgent.number}&field=to_goal&to_goal=margins") == []
+    assert len(options(client, f"{url}?field=q&q=")) == 4  # with the sub-goals' parent
+    assert paused.key in client.get(f"{url}?q=partner").content.decode()
+    assert "On hold" in client.get(f"{url}?q=partner").content.decode()
+
+
+def test_suggestions_are_escaped_and_at_most_twenty(org, lead, planner, client_for):
+    for i in range(25):
+        make_goal(org, lead, f"<b>Bold</b> goal {i}")
+    html = client_for(planner).get("/o/acme/work/pick/goals/?q=bold").content.decode()
+    assert html.count("<option") == 20
+    assert "<b>" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
+    # junk typed is no error
+    for junk in ("%00", "G-1%00", "x" * 5000, "G-99999999999999"):
+        for picker in ("goals", "members", "outcomes"):
+            url = f"/o/acme/work/pick/{picker}/?q={junk}&to_goal={junk}"
+            assert client_for(planner).get(url).status_code == 200, url
+
+
+def test_member_suggestions_match_a_name_or_an_email_of_this_organization_only(
+    org, planner, viewer, outsider, client_for
+):
+    client = client_for(planner)
+    url = "/o/acme/work/pick/members/?field=assignee&assignee="
+    as_written = f"{planner.display_name} &lt;planner@acme.test&gt;"
+    assert options(client, url + "planner@") == [as_written]
+    assert options(client, url + planner.name.split()[0].upper())[0] == as_written
+    assert options(client, url + "globex") == []  # the outsider is no member here
+    assert len(options(client, url)) == 2  # the planner and the viewer
+
+
+def test_outcome_suggestions_are_the_outcomes_of_the_goal_typed_beside_them(
+    org, lead, planner, goal, outcome, client_for
+):
+    other = make_goal(org, lead, "Retain customers")
+    make_outcome(org, lead, other, "Churn", baseline="10", target="5", direction="decrease")
+    client = client_for(planner)
+    url = "/o/acme/work/pick/outcomes/?field=outcome&outcome="
+    assert options(client, f"{url}&to_goal={goal.key}+{goal.title}") == ["O-1 Monthly revenue"]
+    assert options(client, f"{url}churn&to_goal={other.key}") == ["O-2 Churn"]
+    assert options(client, f"{url}&to_goal=G-99") == []
+    assert options(client, url) == []
 
 
 # Speed: the same number of queries whatever the number of tasks -------------------------------
