@@ -274,7 +274,8 @@ class DigestVisibility:
         parts, params = [], []
         for visibility_class, member in self.representatives.items():
             hidden = goal_visibility.hidden_goals_sql(member)
-            assert hidden is not None  # a restricted member
+            if hidden is None:  # never for a restricted member; nothing is hidden from it
+                continue
             parts.append(f"SELECT %s::int, h.id FROM ({hidden[0]}) h")  # noqa: S608 - goals.visibility's SQL
             params += [visibility_class, *hidden[1]]
         if not parts:
