@@ -295,7 +295,7 @@ def _statements(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
                 INSERT INTO goals_goal
                     (number, title, description, priority, status, start_date, end_date,
                      activated_at, material_change_at, material_change, created_at, updated_at,
-                     created_by_id, organization_id, owner_id, parent_id)
+                     created_by_id, organization_id, owner_id, parent_id, confidential)
                 SELECT g.number,
                        {gverbs}[1 + mod(g.number, 10)] || ' '
                          || {gobjects}[1 + mod(g.number * 7, 12)]
@@ -327,7 +327,9 @@ def _statements(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
                             THEN pe.owners[
                                    1 + floor(g.u_owner / 0.95 * cardinality(pe.owners))::int]
                             END,
-                       parent.id
+                       parent.id,
+                       -- about one team goal in a hundred is confidential (seen by leads)
+                       g.level = 3 AND mod(g.number, 97) = 0
                   FROM bench_goal g
                   JOIN bench_people pe ON pe.org_id = g.org_id
                   LEFT JOIN goals_goal parent
