@@ -17,6 +17,7 @@ from typing import Any
 LIVE = ["todo", "in_progress", "blocked"]
 PAGE = 50  # rows the pages list before "show more" / "older tasks"
 TREND_DAYS = 84  # the coverage trend: twelve weeks of daily snapshots
+STOP_ITEMS = 10  # "what should we stop?" rows on the dashboard
 
 
 @dataclass(frozen=True)
@@ -305,74 +306,133 @@ def add_task(
     return {"number": number, "counts": counts, "outcomes": len(outcomes), "members": len(members)}
 
 
-# Live work, effort and open task gaps per goal, in one pass over the tasks (with their goal's
-# status and last material change); a kept stranded task is no gap unless it is also suspect.
-_TASK_ROLLUP = """
-    SELECT t.goal_id,
-           count(*) FILTER (WHERE t.status = ANY(%(live)s)) AS live_tasks,
-           COALESCE(sum(t.estimate) FILTER (WHERE t.status = ANY(%(live)s)), 0) AS live_effort,
-           COALESCE(sum(t.estimate) FILTER (WHERE t.status = 'done'), 0) AS done_effort,
-           max(t.updated_at) AS last_activity,
-           count(*) FILTER (WHERE t.status = ANY(%(live)s)
-                              AND g.material_change_at > t.link_confirmed_at) AS suspect,
-           count(*) FILTER (WHERE t.status = ANY(%(live)s) AND g.status <> 'active'
-                              AND (t.kept_reason = ''
-                                   OR g.material_change_at > t.link_confirmed_at)) AS stranded
-      FROM work_task t LEFT JOIN goals_goal g ON g.id = t.goal_id
-     WHERE t.organization_id = %(org)s {where}
-     GROUP BY t.goal_id
+# The per-goal coverage rows (traceability_goalcoverage), which the database keeps equal to an
+# aggregate of each goal's tasks with every write: the least a page that shows per-goal or
+# per-subtree figures must read. `figures` selects them for the goals of `{goals}`.
+_FIGURES = """
+    SELECT c.goal_id, c.live_tasks, c.live_effort, c.done_effort, c.stranded, c.kept, c.suspect,
+           c.outcomes, c.progress_sum
+      FROM traceability_goalcoverage c
+     WHERE c.organization_id = %(org)s AND {goals}
 """
 
-# Open starved flags: the goals the reconciler found with no live work under them.
+# Starved goals among `{goals}`: active, past the grace period, with no live work of their own
+# and none below, found by walking down from them only through goals without live work (a goal
+# with some covers everything above it).
 _STARVED = """
-    SELECT goal_id, 1 AS starved FROM traceability_flag
-     WHERE organization_id = %(org)s AND resolved_at IS NULL AND kind = 'starved'
+    bare(candidate, id, live) AS (
+        SELECT g.id, g.id, false
+          FROM goals_goal g LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
+         WHERE g.organization_id = %(org)s AND {goals} AND g.status = 'active'
+           AND COALESCE(g.activated_at, g.created_at) <= %(activated_before)s
+           AND COALESCE(c.live_tasks, 0) = 0
+        UNION ALL
+        SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0
+          FROM bare b
+          JOIN goals_goal g ON g.parent_id = b.id AND g.organization_id = %(org)s
+          LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
+         WHERE NOT b.live
+    ),
+    starved(goal_id) AS (
+        SELECT candidate FROM bare GROUP BY candidate HAVING NOT bool_or(live)
+    )
 """
 
-_PROGRESS = """
-    SELECT goal_id,
-           sum(CASE WHEN target = baseline THEN (current = target)::int
-                    ELSE greatest(0, least(1, (current - baseline) / (target - baseline))) END)
-             AS progress,
-           count(*) AS outcomes
-      FROM goals_outcome WHERE organization_id = %(org)s {where}
-     GROUP BY goal_id
-"""
+WEIGHTS = {1: 8, 2: 4, 3: 2, 4: 1}
+_WEIGHT_SQL = "CASE g.priority WHEN 1 THEN 8 WHEN 2 THEN 4 WHEN 3 THEN 2 ELSE 1 END"
+
+
+def _rollup_args(membership: tuple, t: Target, **more: int) -> dict[str, Any]:
+    """The values of a roll-up query, written into its text: these recursive statements run
+    often enough for psycopg to prepare them, and PostgreSQL's generic plan for them (blind to
+    the organization) is a hundred times slower than the one for the values. The app's
+    queries, bound client-side, are always planned for their values."""
+    grace_days = int(membership[5])
+    return {
+        "org": int(t.org_id),
+        "activated_before": f"now() - interval '{grace_days} days'",
+        **{k: int(v) for k, v in more.items()},
+    }
 
 
 def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any]:
-    """The coverage dashboard: the linked ratio and the gap counts, the twelve-week trend, and
-    every active goal with its live work, share of effort against its priority weight, done
-    share, outcome progress, last activity and open gaps."""
-    _membership(cur, t)
+    """The coverage dashboard: the linked ratio and the gap counts (starved goals walked up
+    from the per-goal rows), the twelve-week trend, the first page of active goals with their
+    live work, share of effort against priority weight, done share, outcome progress, last
+    activity and open gaps, and the first "what should we stop?" rows."""
+    member = _membership(cur, t)
+    args = _rollup_args(member, t)
+    # One pass over the goals with their coverage rows: the headline's sums, the starved goals
+    # (walked down from those without live work of their own) and the active goals' weight.
     cur.execute(
         f"""
-        WITH work AS ({_TASK_ROLLUP.format(where="")}),
-             starved AS ({_STARVED}),
-             progress AS ({_PROGRESS.format(where="")})
-        SELECT g.id, g.number, g.title, g.status, g.priority, g.owner_id,
-               COALESCE(w.live_tasks, 0), COALESCE(w.live_effort, 0), COALESCE(w.done_effort, 0),
-               w.last_activity, p.progress / NULLIF(p.outcomes, 0),
-               COALESCE(x.starved, 0), COALESCE(w.stranded, 0), COALESCE(w.suspect, 0)
-          FROM goals_goal g
-          LEFT JOIN work w ON w.goal_id = g.id
-          LEFT JOIN starved x ON x.goal_id = g.id
-          LEFT JOIN progress p ON p.goal_id = g.id
-         WHERE g.organization_id = %(org)s
-        UNION ALL
-        SELECT NULL, NULL, NULL, NULL, NULL, NULL, live_tasks, live_effort, done_effort,
-               last_activity, NULL, 0, 0, 0
-          FROM work WHERE goal_id IS NULL
-        """,  # noqa: S608 - constant SQL
-        {"org": t.org_id, "live": LIVE},
+        WITH RECURSIVE figures AS (
+            SELECT g.id AS goal_id, COALESCE(c.live_tasks, 0) AS live_tasks,
+                   COALESCE(c.live_effort, 0) AS live_effort,
+                   COALESCE(c.stranded, 0) AS stranded, COALESCE(c.suspect, 0) AS suspect,
+                   g.status = 'active' AS active, {_WEIGHT_SQL} AS weight,
+                   g.status = 'active'
+                     AND COALESCE(g.activated_at, g.created_at) <= %(activated_before)s
+                     AS starvable
+              FROM goals_goal g LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
+             WHERE g.organization_id = %(org)s
+            UNION ALL
+            SELECT NULL, c.live_tasks, c.live_effort, c.stranded, c.suspect, false, 0, false
+              FROM traceability_goalcoverage c
+             WHERE c.organization_id = %(org)s AND c.goal_id IS NULL
+        ),
+        bare(candidate, id, live) AS (
+            SELECT goal_id, goal_id, false FROM figures WHERE starvable AND live_tasks = 0
+            UNION ALL
+            SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0
+              FROM bare b
+              JOIN goals_goal g ON g.parent_id = b.id AND g.organization_id = %(org)s
+              LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
+             WHERE NOT b.live
+        ),
+        starved(goal_id) AS (
+            SELECT candidate FROM bare GROUP BY candidate HAVING NOT bool_or(live)
+        )
+        SELECT COALESCE(sum(live_effort), 0)::bigint,
+               COALESCE(sum(live_effort) FILTER (WHERE active), 0)::bigint,
+               COALESCE(sum(live_tasks) FILTER (WHERE goal_id IS NULL), 0)::bigint,
+               COALESCE(sum(stranded), 0)::bigint, COALESCE(sum(suspect), 0)::bigint,
+               ARRAY(SELECT goal_id FROM starved),
+               COALESCE(sum(weight) FILTER (WHERE active), 0)::bigint,
+               count(*) FILTER (WHERE active)
+          FROM figures
+        """  # noqa: S608 - constant SQL and integers
+        % args
     )
-    rows = cur.fetchall()
+    (
+        live_effort,
+        linked_effort,
+        orphaned,
+        stranded,
+        suspect,
+        starved,
+        weight_total,
+        active_goals,
+    ) = cur.fetchone()
     cur.execute(
-        "SELECT kind, count(*) FROM traceability_flag"
-        " WHERE organization_id = %s AND resolved_at IS NULL GROUP BY kind",
-        [t.org_id],
+        """
+        SELECT g.number, g.title, g.priority, u.name, u.email,
+               COALESCE(c.live_tasks, 0), COALESCE(c.live_effort, 0), COALESCE(c.done_effort, 0),
+               COALESCE(c.suspect, 0),
+               c.progress_sum::float / NULLIF(c.outcomes, 0),
+               greatest(g.updated_at, c.last_task_at,
+                        (SELECT max(e.created_at) FROM goals_goalevent e WHERE e.goal_id = g.id)),
+               g.id
+          FROM goals_goal g
+          LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
+          LEFT JOIN tenancy_membership m ON m.id = g.owner_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE g.organization_id = %(org)s AND g.status = 'active'
+         ORDER BY g.priority, g.number LIMIT %(page)s
+        """,
+        {**args, "page": PAGE},
     )
-    gaps = dict(cur.fetchall())
+    goals = cur.fetchall()
     today = today or date.today()
     cur.execute(
         """
@@ -383,81 +443,103 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
         [t.org_id, today - timedelta(days=TREND_DAYS), today],
     )
     trend = cur.fetchall()
-    weights = {1: 8, 2: 4, 3: 2, 4: 1}
-    live_effort = sum(r[7] for r in rows)
-    active = [r for r in rows if r[3] == "active"]
-    linked_effort = sum(r[7] for r in active)
-    weight_total = sum(weights[r[4]] for r in active) or 1
-    goals = sorted(
-        (
-            {
-                "number": r[1],
-                "live_tasks": r[6],
-                "live_effort": r[7],
-                "share": r[7] / linked_effort if linked_effort else 0.0,
-                "fair_share": weights[r[4]] / weight_total,
-                "open_gaps": r[11] + r[12] + r[13],
-            }
-            for r in active
-        ),
-        key=lambda g: (-g["live_effort"], g["number"]),
+    # What to stop: live work on stranded goals, and on active P3/P4 goals getting more than
+    # one and a half times the share of live effort their weight implies; largest effort first.
+    cur.execute(
+        f"""
+        SELECT g.id FROM goals_goal g JOIN traceability_goalcoverage c ON c.goal_id = g.id
+         WHERE g.organization_id = %(org)s
+           AND ((g.status <> 'active' AND c.stranded > 0)
+                OR (g.status = 'active' AND g.priority IN (3, 4)
+                    AND 2 * c.live_effort * %(weight_total)s
+                        > 3 * {_WEIGHT_SQL} * %(linked_effort)s))
+        """,  # noqa: S608 - constant SQL
+        {**args, "weight_total": weight_total, "linked_effort": linked_effort},
     )
-    stop = sorted(
-        (r[1] for r in rows if r[1] is not None and r[3] != "active" and r[7]),
-        key=lambda n: n,
+    stop_goals = [row[0] for row in cur.fetchall()]
+    cur.execute(
+        """
+        SELECT t.number, t.title, t.estimate, g.number, g.title, g.priority, g.status,
+               c.live_effort, u.name, u.email
+          FROM work_task t
+          JOIN goals_goal g ON g.id = t.goal_id
+          JOIN traceability_goalcoverage c ON c.goal_id = g.id
+          LEFT JOIN tenancy_membership m ON m.id = t.assignee_id
+          LEFT JOIN tenancy_user u ON u.id = m.user_id
+         WHERE t.organization_id = %(org)s AND t.status = ANY(%(live)s)
+           AND t.goal_id = ANY(%(goals)s::bigint[])
+           AND (g.status = 'active' OR t.kept_reason = ''
+                OR g.material_change_at > t.link_confirmed_at)
+         ORDER BY t.estimate DESC, t.number DESC LIMIT %(limit)s
+        """,
+        {**args, "live": LIVE, "goals": stop_goals, "limit": STOP_ITEMS + 1},
     )
+    stop = cur.fetchall()
     return {
         "linked_ratio": linked_effort / live_effort if live_effort else None,
-        "gaps": gaps,
+        "gaps": {
+            "orphaned": orphaned,
+            "stranded": stranded,
+            "suspect": suspect,
+            "starved": len(starved),
+        },
         "trend_days": len(trend),
-        "active_goals": len(goals),
-        "goals_page": goals[:PAGE],
-        "stop_candidates": len(stop),
+        "active_goals": active_goals,
+        "weight_total": weight_total,
+        "goals_page": [
+            {
+                "number": r[0],
+                "live_tasks": r[5],
+                "live_effort": r[6],
+                "share": r[6] / linked_effort if linked_effort else 0.0,
+                "implied": WEIGHTS[r[2]] / weight_total if weight_total else 0.0,
+                "open_gaps": r[8] + (r[11] in starved),
+            }
+            for r in goals
+        ],
+        "stop": [r[0] for r in stop[:STOP_ITEMS]],
     }
 
 
 def trace_root(cur: Any, t: Target) -> dict[str, Any]:
-    """The trace tree's roots (active top-level goals) with roll-ups over each whole subtree:
-    live tasks, live effort, done share, outcome progress and gap badges; and the "No goal"
-    root with the orphaned work."""
-    _membership(cur, t)
+    """The trace tree's roots (active top-level goals) with roll-ups over each whole subtree,
+    summed from the per-goal rows: live tasks, live effort, done share, outcome progress and
+    gap badges (starved goals walked up from the rows); and the "No goal" root."""
+    member = _membership(cur, t)
+    args = _rollup_args(member, t)
+    sub = "goal_id IN (SELECT id FROM tree)"
     cur.execute(
         f"""
         WITH RECURSIVE tree(id, root_id) AS (
-            SELECT id, id FROM goals_goal WHERE organization_id = %(org)s AND parent_id IS NULL
+            SELECT id, id FROM goals_goal
+             WHERE organization_id = %(org)s AND parent_id IS NULL AND status = 'active'
             UNION ALL
             SELECT g.id, tree.root_id FROM goals_goal g JOIN tree ON g.parent_id = tree.id
              WHERE g.organization_id = %(org)s
         ),
-        work AS ({_TASK_ROLLUP.format(where="AND t.goal_id IS NOT NULL")}),
-        starved AS ({_STARVED}),
-        progress AS ({_PROGRESS.format(where="")})
+        figures AS ({_FIGURES.format(goals="c." + sub)}),
+        {_STARVED.format(goals="g.id IN (SELECT id FROM tree)")}
         SELECT r.number, r.title, r.status, r.priority, u.name,
-               COALESCE(sum(w.live_tasks), 0), COALESCE(sum(w.live_effort), 0),
-               COALESCE(sum(w.done_effort), 0), sum(p.progress) / NULLIF(sum(p.outcomes), 0),
-               COALESCE(sum(x.starved), 0), COALESCE(sum(w.stranded), 0),
-               COALESCE(sum(w.suspect), 0)
+               COALESCE(sum(f.live_tasks), 0)::bigint, COALESCE(sum(f.live_effort), 0)::bigint,
+               COALESCE(sum(f.done_effort), 0), sum(f.progress_sum) / NULLIF(sum(f.outcomes), 0),
+               count(x.goal_id), COALESCE(sum(f.stranded), 0), COALESCE(sum(f.suspect), 0)
           FROM tree
           JOIN goals_goal r ON r.id = tree.root_id
           LEFT JOIN tenancy_membership m ON m.id = r.owner_id
           LEFT JOIN tenancy_user u ON u.id = m.user_id
-          LEFT JOIN work w ON w.goal_id = tree.id
+          LEFT JOIN figures f ON f.goal_id = tree.id
           LEFT JOIN starved x ON x.goal_id = tree.id
-          LEFT JOIN progress p ON p.goal_id = tree.id
-         WHERE r.status = 'active'
          GROUP BY r.id, u.name ORDER BY r.priority, r.number
-        """,  # noqa: S608 - constant SQL
-        {"org": t.org_id, "live": LIVE},
+        """  # noqa: S608 - constant SQL and integers
+        % args
     )
     roots = cur.fetchall()
     cur.execute(
-        """
-        SELECT count(*), COALESCE(sum(estimate), 0) FROM work_task
-         WHERE organization_id = %s AND goal_id IS NULL AND status = ANY(%s)
-        """,
-        [t.org_id, LIVE],
+        "SELECT live_tasks, live_effort, tasks FROM traceability_goalcoverage"
+        " WHERE organization_id = %s AND goal_id IS NULL",
+        [t.org_id],
     )
-    orphaned = cur.fetchone()
+    orphaned = cur.fetchone() or (0, 0, 0)
     return {
         "roots": {r[0]: (r[5], r[6]) for r in roots},
         "orphaned": orphaned[0],
@@ -465,14 +547,17 @@ def trace_root(cur: Any, t: Target) -> dict[str, Any]:
 
 
 def trace_expand(cur: Any, t: Target) -> dict[str, Any]:
-    """One node of the trace tree opened: its sub-goals with roll-ups over their subtrees, its
-    outcomes with progress, and its first tasks (status, assignee, outcome)."""
-    _membership(cur, t)
+    """One node of the trace tree opened: its sub-goals with roll-ups over their subtrees
+    (summed from the per-goal rows), its outcomes with progress, and its first tasks (status,
+    assignee, outcome)."""
+    member = _membership(cur, t)
     cur.execute(
         "SELECT id FROM goals_goal WHERE organization_id = %s AND number = %s",
         [t.org_id, t.expand_goal],
     )
     node_id = cur.fetchone()[0]
+    args = _rollup_args(member, t, node=node_id, limit=PAGE + 1)
+    sub = "goal_id IN (SELECT id FROM sub)"
     cur.execute(
         f"""
         WITH RECURSIVE sub(id, child_id) AS (
@@ -481,24 +566,21 @@ def trace_expand(cur: Any, t: Target) -> dict[str, Any]:
             SELECT g.id, sub.child_id FROM goals_goal g JOIN sub ON g.parent_id = sub.id
              WHERE g.organization_id = %(org)s
         ),
-        work AS ({_TASK_ROLLUP.format(where="AND t.goal_id IN (SELECT id FROM sub)")}),
-        starved AS ({_STARVED}),
-        progress AS ({_PROGRESS.format(where="AND goal_id IN (SELECT id FROM sub)")})
+        figures AS ({_FIGURES.format(goals="c." + sub)}),
+        {_STARVED.format(goals="g.id IN (SELECT id FROM sub)")}
         SELECT c.number, c.title, c.status, c.priority, u.name,
-               COALESCE(sum(w.live_tasks), 0), COALESCE(sum(w.live_effort), 0),
-               COALESCE(sum(w.done_effort), 0), sum(p.progress) / NULLIF(sum(p.outcomes), 0),
-               COALESCE(sum(x.starved), 0), COALESCE(sum(w.stranded), 0),
-               COALESCE(sum(w.suspect), 0)
+               COALESCE(sum(f.live_tasks), 0)::bigint, COALESCE(sum(f.live_effort), 0)::bigint,
+               COALESCE(sum(f.done_effort), 0), sum(f.progress_sum) / NULLIF(sum(f.outcomes), 0),
+               count(x.goal_id), COALESCE(sum(f.stranded), 0), COALESCE(sum(f.suspect), 0)
           FROM sub
           JOIN goals_goal c ON c.id = sub.child_id
           LEFT JOIN tenancy_membership m ON m.id = c.owner_id
           LEFT JOIN tenancy_user u ON u.id = m.user_id
-          LEFT JOIN work w ON w.goal_id = sub.id
+          LEFT JOIN figures f ON f.goal_id = sub.id
           LEFT JOIN starved x ON x.goal_id = sub.id
-          LEFT JOIN progress p ON p.goal_id = sub.id
          GROUP BY c.id, u.name ORDER BY c.priority, c.number LIMIT %(limit)s
-        """,  # noqa: S608 - constant SQL
-        {"org": t.org_id, "node": node_id, "live": LIVE, "limit": PAGE + 1},
+        """  # noqa: S608 - constant SQL and integers
+        % args
     )
     children = cur.fetchall()
     cur.execute(

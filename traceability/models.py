@@ -111,6 +111,15 @@ class Snapshot(models.Model):
     starved = models.PositiveIntegerField(default=0)
     # {"<goal id>": live effort} for every goal with live effort that day.
     goal_effort = models.JSONField(default=dict, blank=True)
+    # The same figures with every confidential goal's subtree left out: the trend shown to
+    # members who do not see everything (empty on days recorded before these were). Orphaned
+    # work has no goal, so it is never confidential: `orphaned` serves both.
+    public_linked_effort = models.PositiveIntegerField(null=True, blank=True)
+    public_live_effort = models.PositiveIntegerField(null=True, blank=True)
+    public_linked_ratio = models.FloatField(null=True, blank=True)
+    public_stranded = models.PositiveIntegerField(null=True, blank=True)
+    public_suspect = models.PositiveIntegerField(null=True, blank=True)
+    public_starved = models.PositiveIntegerField(null=True, blank=True)
     taken_at = models.DateTimeField()
 
     class Meta:
@@ -130,6 +139,73 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} on {self.date}"
+
+
+class GoalCoverage(models.Model):
+    """A goal's own work and outcomes in figures (not its sub-goals'): what the coverage
+    dashboard and the trace tree's roll-ups read instead of aggregating tasks and outcomes on
+    every request. The row with no goal holds the organization's work without a goal. No row:
+    no tasks and no outcomes.
+
+    Never written by Python: database triggers (migration 0003) keep every row equal to an
+    aggregate of its tasks and outcomes in the same transaction as each insert, update or
+    delete of them and each change of a goal's status or last material change, whoever writes
+    (services, bulk updates, raw SQL). `services.goal_coverage_refresh` recomputes an
+    organization's rows from the data, for a repair."""
+
+    # Indexed by the constraint below, which leads with it.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The database deletes the row with its goal (a composite key, ON DELETE CASCADE).
+    goal = models.OneToOneField(
+        Goal,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="coverage",
+    )
+    tasks = models.IntegerField(db_default=0)  # any status
+    live_tasks = models.IntegerField(db_default=0)
+    live_effort = models.BigIntegerField(db_default=0)
+    done_effort = models.BigIntegerField(db_default=0)
+    # Live tasks holding an open stranded flag (not kept), kept ones, and suspect ones: the
+    # conditions of selectors.TASK_FLAG_CONDITIONS and work.selectors.KEPT.
+    stranded = models.IntegerField(db_default=0)
+    kept = models.IntegerField(db_default=0)
+    suspect = models.IntegerField(db_default=0)
+    # The latest change to one of its tasks (their updated_at).
+    last_task_at = models.DateTimeField(null=True, blank=True)
+    # Its outcomes, and the sum of their progress in whole percent (Outcome.progress).
+    outcomes = models.IntegerField(db_default=0)
+    progress_sum = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            # One row per goal and one for the work without a goal; the triggers' upsert target.
+            models.UniqueConstraint(
+                fields=["organization", "goal"],
+                nulls_distinct=False,
+                name="goalcoverage_org_goal_key",
+            ),
+            # A wrong delta fails the write that caused it instead of showing wrong figures.
+            models.CheckConstraint(
+                condition=Q(
+                    tasks__gte=models.F("live_tasks"),
+                    live_tasks__gte=0,
+                    live_effort__gte=0,
+                    done_effort__gte=0,
+                    stranded__gte=0,
+                    kept__gte=0,
+                    suspect__gte=0,
+                )
+                & Q(live_tasks__gte=models.F("stranded") + models.F("kept")),
+                name="goalcoverage_counts_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"coverage of goal {self.goal_id} in {self.organization_id}"
 
 
 class DigestSent(models.Model):

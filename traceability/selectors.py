@@ -11,28 +11,26 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import cached_property
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
-    Count,
     F,
-    FloatField,
     IntegerField,
-    Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.timesince import timesince
 
-from goals import selectors as goal_selectors
 from goals import visibility as goal_visibility
 from goals.models import (
     PRIORITY_WEIGHT,
@@ -40,14 +38,13 @@ from goals.models import (
     GoalEvent,
     GoalStatus,
     GoalUserObjectPermission,
-    Outcome,
     Priority,
 )
-from vindaris.tenancy.models import Membership, Organization
-from work.models import LIVE, LIVE_STATUSES, Task, TaskStatus
+from vindaris.tenancy.models import Membership, Organization, User
+from work.models import LIVE, LIVE_STATUSES, Task
 from work.selectors import KEPT, ORPHANED, STRANDED, SUSPECT
 
-from .models import OPEN, DigestSent, Flag, FlagKind, Snapshot
+from .models import OPEN, DigestSent, Flag, FlagKind, GoalCoverage, Snapshot
 
 # The task conditions that hold an open flag. A kept stranded task (someone wrote why the
 # work continues) is a decision, not a gap: it holds no stranded flag until its goal changes.
@@ -162,65 +159,321 @@ def open_flags(*, organization: Organization) -> QuerySet[Flag]:
     )
 
 
+# Who sees what, in hand-written SQL ------------------------------------------------------------
+
+GOAL, TASK = Goal._meta.db_table, Task._meta.db_table
+COVERAGE = GoalCoverage._meta.db_table
+
+# Every confidential goal's subtree: what the "public" figures of a snapshot leave out.
+_CONFIDENTIAL = f"""
+WITH RECURSIVE confidential(id) AS (
+    SELECT g.id FROM {GOAL} g WHERE g.organization_id = %s AND g.confidential
+    UNION
+    SELECT c.id FROM {GOAL} c JOIN confidential h ON c.parent_id = h.id
+     WHERE c.organization_id = %s
+)
+SELECT id FROM confidential
+"""  # noqa: S608 - table names from the models; values are parameters
+
+
 @dataclass(frozen=True)
-class Coverage:
-    """An organization's coverage figures at one moment."""
+class Hidden:
+    """The goals left out of a read, for hand-written SQL: a CTE (`hidden_goal`) to put first
+    in a WITH list, and a condition per goal column. For members who see everything both are
+    empty: their reads carry no filter at all."""
+
+    sql: str | None = None
+    params: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, viewer: Membership | None) -> "Hidden":
+        """What `viewer` may not see (goals.visibility); nothing for admins, leads and jobs."""
+        hidden = goal_visibility.hidden_goals_sql(viewer)
+        return cls() if hidden is None else cls(hidden[0], tuple(hidden[1]))
+
+    @classmethod
+    def confidential(cls, organization: Organization) -> "Hidden":
+        """Every confidential goal's subtree, whoever may see it."""
+        return cls(_CONFIDENTIAL, (organization.pk, organization.pk))
+
+    @property
+    def nothing(self) -> bool:
+        return self.sql is None
+
+    def cte(self) -> str:
+        """ "hidden_goal(id) AS (…)," to open a WITH list with (its `params` come first)."""
+        return "" if self.sql is None else f"hidden_goal(id) AS MATERIALIZED ({self.sql}),"
+
+    def excludes(self, column: str, *, nullable: bool = False) -> str:
+        """ " AND <column> is not hidden" (a row without a goal stays when `nullable`)."""
+        if self.sql is None:
+            return ""
+        condition = f"{column} NOT IN (SELECT id FROM hidden_goal)"  # noqa: S608 - a column name
+        return f" AND ({column} IS NULL OR {condition})" if nullable else f" AND {condition}"
+
+
+# Coverage now, from the per-goal figures ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """An organization's coverage now, as one member may see it: the linked ratio and the count
+    of each gap, counted as the flags and snapshots count them (a kept stranded task is a
+    decision, not a gap: it is counted apart as `kept`, not in `stranded`)."""
 
     live_effort: int
     linked_effort: int
     orphaned: int
     stranded: int
+    kept: int
     suspect: int
-    starved: int
-    goal_effort: dict[str, int]
+    starved_ids: frozenset[int]
+
+    @property
+    def starved(self) -> int:
+        return len(self.starved_ids)
 
     @property
     def linked_ratio(self) -> float | None:
-        """Share of live effort on active goals; None when there is no live effort."""
         return self.linked_effort / self.live_effort if self.live_effort else None
+
+    @property
+    def linked_percent(self) -> int | None:
+        ratio = self.linked_ratio
+        return None if ratio is None else round(100 * ratio)
+
+
+# Starved goals: active, past the grace period, with no live work of their own nor anywhere
+# below (the definition of starved_goals_sql, read from the per-goal figures). The walk starts
+# from those of `figures` without live work of their own and goes down only through goals
+# without any: a goal with live work covers every goal above it, so nothing below it needs a
+# look. Over the goals a member may see: hidden work covers nothing for them. Parameter: the
+# organization.
+def _starved_sql(hidden: "Hidden") -> str:
+    return f"""
+    bare(candidate, id, live, depth) AS (
+        SELECT goal_id, goal_id, false, 0 FROM figures WHERE starvable AND live_tasks = 0
+        UNION ALL
+        SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0, b.depth + 1
+          FROM bare b
+          JOIN {GOAL} g ON g.parent_id = b.id AND g.organization_id = %s
+          LEFT JOIN {COVERAGE} c ON c.goal_id = g.id
+         WHERE NOT b.live AND b.depth < 1000{hidden.excludes("g.id")}
+    ),
+    starved(goal_id) AS (
+        SELECT candidate FROM bare GROUP BY candidate HAVING NOT bool_or(live)
+    )
+    """  # noqa: S608 - table names from the models
+
+
+def _figures_sql(hidden: Hidden) -> str:
+    """The CTE `figures`: every goal `viewer` may see with its coverage row's figures (zero
+    without one) and what the dashboard asks of the goal itself, and the row of the work
+    without a goal. One pass over the organization's goals. Parameters: active, active,
+    activated before, organization, organization."""
+    return f"""
+        figures AS (
+            SELECT g.id AS goal_id, COALESCE(c.live_tasks, 0) AS live_tasks,
+                   COALESCE(c.live_effort, 0) AS live_effort,
+                   COALESCE(c.stranded, 0) AS stranded, COALESCE(c.kept, 0) AS kept,
+                   COALESCE(c.suspect, 0) AS suspect, g.status = %s AS active,
+                   g.status = %s AND COALESCE(g.activated_at, g.created_at) <= %s AS starvable,
+                   g.priority, g.owner_id, g.start_date, g.end_date
+              FROM {GOAL} g LEFT JOIN {COVERAGE} c ON c.goal_id = g.id
+             WHERE g.organization_id = %s{hidden.excludes("g.id")}
+            UNION ALL
+            SELECT NULL, c.live_tasks, c.live_effort, c.stranded, c.kept, c.suspect, false,
+                   false, NULL, NULL, NULL, NULL
+              FROM {COVERAGE} c WHERE c.organization_id = %s AND c.goal_id IS NULL
+        ),
+    """  # noqa: S608 - table names from the models
+
+
+# The headline's figures, summed over `figures`, and the starved goals.
+_HEADLINE_COLUMNS = """
+    COALESCE(sum(live_effort), 0), COALESCE(sum(live_effort) FILTER (WHERE active), 0),
+    COALESCE(sum(live_tasks) FILTER (WHERE goal_id IS NULL), 0),
+    COALESCE(sum(stranded), 0), COALESCE(sum(kept), 0), COALESCE(sum(suspect), 0),
+    ARRAY(SELECT goal_id FROM starved)
+"""
+
+
+def _headline_params(organization: Organization, hidden: Hidden, now: datetime) -> list[Any]:
+    """The parameters of `hidden`, `_figures_sql` and `_starved_sql`, in that order."""
+    active = str(GoalStatus.ACTIVE)
+    activated_before = now - timedelta(days=organization.starved_grace_days)
+    return [
+        *hidden.params,
+        active,
+        active,
+        activated_before,
+        organization.pk,
+        organization.pk,
+        organization.pk,
+    ]
+
+
+def _headline(row: tuple) -> Headline:
+    live, linked, orphaned, stranded, kept, suspect, starved = row
+    return Headline(
+        live_effort=int(live),
+        linked_effort=int(linked),
+        orphaned=int(orphaned),
+        stranded=int(stranded),
+        kept=int(kept),
+        suspect=int(suspect),
+        starved_ids=frozenset(starved),
+    )
+
+
+def _coverage_now(organization: Organization, hidden: Hidden, now: datetime) -> Headline:
+    sql = f"""
+        WITH RECURSIVE {hidden.cte()}
+        {_figures_sql(hidden)}
+        {_starved_sql(hidden)}
+        SELECT {_HEADLINE_COLUMNS} FROM figures
+    """  # noqa: S608 - table names from the models; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _headline_params(organization, hidden, now))
+        return _headline(cursor.fetchone())
+
+
+def coverage_headline(
+    *, organization: Organization, viewer: Membership | None, now: datetime
+) -> Headline:
+    """The linked ratio and gap counts over what `viewer` may see, always current (the
+    per-goal figures move with every task write). One query whatever the number of tasks."""
+    return _coverage_now(organization, Hidden.of(viewer), now)
+
+
+@dataclass(frozen=True)
+class ActiveWeights:
+    weight_total: int  # of every active goal the member may see, whatever the filters
+    matching: int  # those of them matching the filters
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The coverage dashboard's figures as one member may see them: the headline, the active
+    goals' priority weight, the goals whose live work it suggests stopping (goal id: its live
+    effort), and the owners of active goals (id, name) for the owner filter."""
+
+    headline: Headline
+    weights: ActiveWeights
+    stop_goals: dict[int, int]
+    owners: list[tuple[int, str]]
+
+
+def _weight_sql(priority: str) -> str:
+    whens = " ".join(f"WHEN {int(p)} THEN {w}" for p, w in PRIORITY_WEIGHT.items())
+    return f"CASE {priority} {whens} END"
+
+
+def coverage_overview(
+    *,
+    organization: Organization,
+    viewer: Membership | None,
+    now: datetime,
+    owner: Membership | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    also_owner: int | None = None,
+) -> Overview:
+    """The headline (coverage_headline), the priority weight of the active goals `viewer` may
+    see (what the implied shares divide by) and how many of them match the filters, the goals
+    to stop (not active with open stranded work, or active, low-priority and over-funded by
+    `funding`: the same exact comparison), and the members who own one of those active goals
+    (and `also_owner`, the one a filter asks for), by name. One query whatever the number of
+    tasks, one pass over the goals."""
+    hidden = Hidden.of(viewer)
+    filters, filter_params = _goal_filter_sql(owner, period_start, period_end)
+    t = FUNDING_TOLERANCE
+    low = ", ".join(str(int(p)) for p in LOW_PRIORITIES)
+    sql = f"""
+        WITH RECURSIVE {hidden.cte()}
+        {_figures_sql(hidden)}
+        {_starved_sql(hidden)},
+        totals AS (SELECT {_HEADLINE_COLUMNS} FROM figures),
+        weights AS (
+            SELECT COALESCE(sum({_weight_sql("g.priority")}), 0) AS weight_total,
+                   count(*) FILTER (WHERE true{filters}) AS matching
+              FROM figures g WHERE g.active
+        ),
+        owners AS (
+            SELECT m.id, u.name, u.email
+              FROM (SELECT owner_id FROM figures WHERE active UNION SELECT %s) o
+              JOIN {Membership._meta.db_table} m ON m.id = o.owner_id
+              JOIN {User._meta.db_table} u ON u.id = m.user_id
+             WHERE m.organization_id = %s
+        ),
+        linked AS (SELECT COALESCE(sum(live_effort) FILTER (WHERE active), 0) AS effort
+                     FROM figures),
+        stop AS (
+            SELECT f.goal_id, f.live_effort FROM figures f, linked, weights
+             WHERE (NOT f.active AND f.stranded > 0)
+                OR (f.active AND f.priority IN ({low})
+                    AND linked.effort > 0 AND weights.weight_total > 0
+                    AND {t.denominator} * f.live_effort * weights.weight_total
+                        > {t.denominator + t.numerator} * {_weight_sql("f.priority")}
+                          * linked.effort)
+        )
+        SELECT totals.*, weights.weight_total, weights.matching,
+               stopped.ids, stopped.efforts,
+               (SELECT json_agg(json_build_array(id, name, email) ORDER BY name, email)
+                  FROM owners)
+          FROM totals, weights,
+               (SELECT array_agg(goal_id) AS ids, array_agg(live_effort) AS efforts
+                  FROM stop) stopped
+    """  # noqa: S608 - table names from the models, numbers from constants; values parameters
+    params = [
+        *_headline_params(organization, hidden, now),
+        *filter_params,
+        also_owner,
+        organization.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    *figures, weight_total, matching, stop_ids, stop_effort, owners = row
+    return Overview(
+        headline=_headline(tuple(figures)),
+        weights=ActiveWeights(weight_total=int(weight_total), matching=int(matching)),
+        stop_goals=dict(zip(stop_ids or (), (int(e) for e in stop_effort or ()), strict=True)),
+        owners=[(pk, name or email.split("@")[0]) for pk, name, email in owners or ()],
+    )
 
 
 def linked_ratio(*, organization: Organization) -> float | None:
     """Share of the organization's live effort on active goals, now; None without live effort.
     One query."""
-    row = Task.objects.filter(LIVE, organization=organization).aggregate(
-        live=Coalesce(Sum("estimate"), Value(0)),
-        linked=Coalesce(Sum("estimate", filter=Q(goal__status=GoalStatus.ACTIVE)), Value(0)),
+    row = GoalCoverage.objects.filter(organization=organization).aggregate(
+        live=Coalesce(Sum("live_effort"), Value(0)),
+        linked=Coalesce(Sum("live_effort", filter=Q(goal__status=GoalStatus.ACTIVE)), Value(0)),
     )
     return row["linked"] / row["live"] if row["live"] else None
 
 
-def _task_figures(organization: Organization, **extra: Count) -> dict[str, int]:
-    """Live effort, linked effort and the count of each task gap (as the flags count them),
-    plus any `extra` counts, in one aggregate query over the organization's tasks."""
-    return Task.objects.filter(organization=organization).aggregate(
-        live_effort=Coalesce(Sum("estimate", filter=LIVE), Value(0)),
-        linked_effort=Coalesce(
-            Sum("estimate", filter=LIVE & Q(goal__status=GoalStatus.ACTIVE)), Value(0)
-        ),
-        **{
-            str(kind): Count("pk", filter=condition)
-            for kind, condition in TASK_FLAG_CONDITIONS.items()
-        },
-        **extra,
-    )
+@dataclass(frozen=True)
+class Coverage:
+    """An organization's coverage figures at one moment, for a snapshot: over everything, and
+    `public` with every confidential goal's subtree left out."""
+
+    everything: Headline
+    public: Headline
+    goal_effort: dict[str, int]
 
 
 def coverage_figures(*, organization: Organization, now: datetime) -> Coverage:
     """Linked ratio, gap counts (as the flags count them) and live effort per goal, from the
-    data. Three queries whatever the number of tasks and goals."""
-    tasks = Task.objects.filter(organization=organization)
-    row = _task_figures(organization)
-    per_goal = (
-        tasks.filter(LIVE, goal__isnull=False)
-        .values("goal_id")
-        .annotate(effort=Sum("estimate"))
-        .filter(effort__gt=0)
-        .order_by()
+    per-goal figures; the same without confidential work. Three queries."""
+    per_goal = GoalCoverage.objects.filter(
+        organization=organization, goal__isnull=False, live_effort__gt=0
+    ).values_list("goal_id", "live_effort")
+    return Coverage(
+        everything=_coverage_now(organization, Hidden(), now),
+        public=_coverage_now(organization, Hidden.confidential(organization), now),
+        goal_effort={str(goal_id): effort for goal_id, effort in per_goal},
     )
-    goal_effort = {str(r["goal_id"]): r["effort"] for r in per_goal}
-    starved = len(starved_goal_ids(organization=organization, now=now))
-    return Coverage(goal_effort=goal_effort, starved=starved, **row)
 
 
 def snapshot_on_or_before(*, organization: Organization, day: date) -> Snapshot | None:
@@ -593,98 +846,43 @@ def funding(*, effort: int, weight: int, linked_effort: int, weight_total: int) 
 
 
 @dataclass(frozen=True)
-class Headline:
-    """An organization's coverage now: the linked ratio and the count of each gap, counted as
-    the flags and snapshots count them (a kept stranded task is a decision, not a gap: it is
-    counted apart as `kept`, not in `stranded`)."""
+class TrendDay:
+    """One day of the coverage trend."""
 
-    live_effort: int
-    linked_effort: int
+    date: date
+    linked_ratio: float | None
     orphaned: int
     stranded: int
-    kept: int
     suspect: int
-    starved_ids: frozenset[int]
-
-    @property
-    def starved(self) -> int:
-        return len(self.starved_ids)
-
-    @property
-    def linked_ratio(self) -> float | None:
-        return self.linked_effort / self.live_effort if self.live_effort else None
-
-    @property
-    def linked_percent(self) -> int | None:
-        ratio = self.linked_ratio
-        return None if ratio is None else round(100 * ratio)
+    starved: int
 
 
-def coverage_headline(*, organization: Organization, now: datetime) -> Headline:
-    """The linked ratio and gap counts from the data, always current. Two queries whatever
-    the number of tasks and goals."""
-    row = _task_figures(organization, kept=Count("pk", filter=KEPT))
-    return Headline(
-        starved_ids=frozenset(starved_goal_ids(organization=organization, now=now)), **row
-    )
-
-
-def coverage_trend(*, organization: Organization, start: date, end: date) -> list[Snapshot]:
-    """The snapshots from `start` to `end`, oldest first, with only the figures a trend draws
-    (not the per-goal effort). One query."""
-    return list(
-        snapshots_between(organization=organization, start=start, end=end).only(
+def coverage_trend(
+    *, organization: Organization, viewer: Membership | None, start: date, end: date
+) -> list[TrendDay]:
+    """The days from `start` to `end` with a snapshot, oldest first. A member who does not see
+    everything gets the figures without any confidential goal's subtree (days recorded before
+    those were are left out): a snapshot's totals cannot be narrowed to one member's grants.
+    One query."""
+    snapshots = snapshots_between(organization=organization, start=start, end=end)
+    if goal_visibility.sees_everything(viewer):
+        fields = ("date", "linked_ratio", "orphaned", "stranded", "suspect", "starved")
+    else:
+        snapshots = snapshots.filter(public_live_effort__isnull=False)
+        fields = (
             "date",
-            "linked_ratio",
-            "linked_effort",
-            "live_effort",
+            "public_linked_ratio",
             "orphaned",
-            "stranded",
-            "suspect",
-            "starved",
+            "public_stranded",
+            "public_suspect",
+            "public_starved",
         )
-    )
+    return [TrendDay(*row) for row in snapshots.values_list(*fields)]
 
 
-def _goal_filter(owner: Membership | None, period_start: date | None, period_end: date | None) -> Q:
-    """Goals of `owner` whose period overlaps [period_start, period_end]; the goal list's
-    meaning of the same filters (a goal without dates belongs to no period)."""
-    q = Q()
-    if owner is not None:
-        q &= Q(owner=owner)
-    if period_start or period_end:
-        q &= ~Q(start_date__isnull=True, end_date__isnull=True)
-    if period_start:
-        q &= Q(end_date__isnull=True) | Q(end_date__gte=period_start)
-    if period_end:
-        q &= Q(start_date__isnull=True) | Q(start_date__lte=period_end)
-    return q
-
-
-@dataclass(frozen=True)
-class ActiveWeights:
-    weight_total: int  # of every active goal, whatever the filters
-    matching: int  # active goals matching the filters
-
-
-def active_weights(
-    *,
-    organization: Organization,
-    owner: Membership | None = None,
-    period_start: date | None = None,
-    period_end: date | None = None,
-) -> ActiveWeights:
-    """The priority weight of all active goals (what the implied shares divide by) and how
-    many active goals match the filters. One query."""
-    row = Goal.objects.filter(organization=organization, status=GoalStatus.ACTIVE).aggregate(
-        weight_total=Coalesce(Sum(WEIGHT), Value(0)),
-        matching=Count("pk", filter=_goal_filter(owner, period_start, period_end)),
-    )
-    return ActiveWeights(**row)
-
-
-# Sort keys of the goals table: each column, by the SQL expression that orders it. A share
-# divides by a constant, so it sorts as the effort; the implied share sorts as the weight.
+# Sort keys of the goals table: each column, by the SQL expression (over the rows of
+# `coverage_goals`) that orders it. A share divides by a constant, so it sorts as the effort;
+# the implied share sorts as the weight.
 GOAL_SORTS: dict[str, str] = {
     "goal": "number",
     "priority": "priority",
@@ -692,84 +890,66 @@ GOAL_SORTS: dict[str, str] = {
     "live_effort": "live_effort",
     "share": "live_effort",
     "implied": "priority_weight",
-    "funding": "funding_ratio",
-    "done": "done_share",
+    "funding": "live_effort::float / priority_weight",
+    "done": "done_effort::float / NULLIF(live_effort + done_effort, 0)",
     "progress": "progress",
     "activity": "last_activity",
-    "gaps": "open_gaps",
+    "gaps": "suspect + is_starved",
 }
 GOAL_TABLE_SIZE = 50
 
 
-def _with_coverage(goals: QuerySet[Goal], starved_ids: frozenset[int]) -> QuerySet[Goal]:
-    """Goals annotated with their own work's figures: one GROUP BY over their tasks, outcome
-    progress and last history row as correlated subqueries."""
-    live = Q(tasks__status__in=LIVE_STATUSES)
-    done = Q(tasks__status=TaskStatus.DONE)
-    # work.selectors.SUSPECT seen from the goal: live work whose link was confirmed before the
-    # goal's last material change.
-    suspect = live & Q(tasks__link_confirmed_at__lt=F("material_change_at"))
-    outcome_progress = (
-        Outcome.objects.filter(organization_id=OuterRef("organization_id"), goal=OuterRef("pk"))
-        .order_by()
-        .values("goal")
-        .annotate(
-            p=Avg(
-                Greatest(
-                    Value(0.0),
-                    Least(
-                        Value(1.0),
-                        Cast(F("current") - F("baseline"), FloatField())
-                        / Cast(F("target") - F("baseline"), FloatField()),
-                    ),
-                )
-            )
-        )
-        .values("p")
-    )
-    last_event = (
-        GoalEvent.objects.filter(organization_id=OuterRef("organization_id"), goal=OuterRef("pk"))
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    return goals.annotate(
-        priority_weight=WEIGHT,
-        live_tasks=Count("tasks", filter=live),
-        live_effort=Coalesce(Sum("tasks__estimate", filter=live), Value(0)),
-        done_effort=Coalesce(Sum("tasks__estimate", filter=done), Value(0)),
-        suspect=Count("tasks", filter=suspect),
-        is_starved=Case(
-            When(pk__in=sorted(starved_ids), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-        progress=Subquery(outcome_progress, output_field=FloatField()),
-        last_activity=Greatest(F("updated_at"), Max("tasks__updated_at"), Subquery(last_event)),
-    ).annotate(
-        funding_ratio=Cast(F("live_effort"), FloatField()) / F("priority_weight"),
-        done_share=Cast(F("done_effort"), FloatField())
-        / NullIf(F("live_effort") + F("done_effort"), Value(0)),
-        open_gaps=F("suspect") + F("is_starved"),
-    )
+class Activity(NamedTuple):
+    """A goal's last activity as the goals table shows it (local time)."""
+
+    iso: str
+    title: str  # "24 Nov 2026 08:26 (3 hours ago)"
+    label: str  # "24 Nov"
 
 
 @dataclass(frozen=True)
-class GoalCoverage:
-    """One active goal's row of the goals table (figures annotated on `goal`)."""
+class GoalRow:
+    """One active goal's row of the goals table, with the figures the shares divide by."""
 
-    goal: Goal
+    number: int
+    title: str
+    priority: int
+    owner_name: str
+    live_tasks: int
+    live_effort: int
+    done_effort: int
+    suspect: int
+    is_starved: bool
+    progress: float | None  # the mean of its outcomes' progress, 0–1; None without outcomes
+    last_activity: datetime | None
     linked_effort: int
     weight_total: int
 
     @property
+    def key(self) -> str:
+        return f"G-{self.number}"
+
+    @property
+    def priority_label(self) -> str:
+        return Priority(self.priority).label
+
+    @property
+    def weight(self) -> int:
+        return PRIORITY_WEIGHT[Priority(self.priority)]
+
+    @property
+    def open_gaps(self) -> int:
+        return self.suspect + int(self.is_starved)
+
+    @property
     def share(self) -> float:
         """Its share of the live effort on active goals, 0–1."""
-        return self.goal.live_effort / self.linked_effort if self.linked_effort else 0.0  # type: ignore[attr-defined]
+        return self.live_effort / self.linked_effort if self.linked_effort else 0.0
 
     @property
     def implied(self) -> float:
         """The share its priority weight implies among active goals, 0–1."""
-        return self.goal.weight / self.weight_total if self.weight_total else 0.0  # type: ignore[attr-defined]
+        return self.weight / self.weight_total if self.weight_total else 0.0
 
     @property
     def share_percent(self) -> int:
@@ -779,29 +959,41 @@ class GoalCoverage:
     def implied_percent(self) -> int:
         return round(100 * self.implied)
 
-    @property
+    @cached_property
     def funding(self) -> str:
         return funding(
-            effort=self.goal.live_effort,  # type: ignore[attr-defined]
-            weight=self.goal.weight,  # type: ignore[attr-defined]
+            effort=self.live_effort,
+            weight=self.weight,
             linked_effort=self.linked_effort,
             weight_total=self.weight_total,
         )
 
     @property
     def done_percent(self) -> int | None:
-        share = self.goal.done_share  # type: ignore[attr-defined]
-        return None if share is None else round(100 * share)
+        total = self.live_effort + self.done_effort
+        return round(100 * self.done_effort / total) if total else None
 
     @property
     def progress_percent(self) -> int | None:
-        progress = self.goal.progress  # type: ignore[attr-defined]
-        return None if progress is None else round(100 * progress)
+        return None if self.progress is None else round(100 * self.progress)
+
+    @cached_property
+    def activity(self) -> Activity | None:
+        """Formatted once here: fifty rows of date filters cost the page milliseconds."""
+        at = self.last_activity
+        if at is None:
+            return None
+        local = timezone.localtime(at)
+        return Activity(
+            iso=local.isoformat(),
+            title=f"{local.day} {local:%b %Y %H:%M} ({timesince(at)} ago)",
+            label=f"{local.day} {local:%b}",
+        )
 
 
 @dataclass(frozen=True)
 class GoalTable:
-    rows: list[GoalCoverage]
+    rows: list[GoalRow]
     total: int
     number: int
     per_page: int
@@ -827,9 +1019,37 @@ class GoalTable:
         return (self.number - 1) * self.per_page + len(self.rows)
 
 
+def _goal_filter_sql(
+    owner: Membership | None, period_start: date | None, period_end: date | None
+) -> tuple[str, list[Any]]:
+    """Goals `g` of `owner` whose period overlaps [period_start, period_end]: the goal list's
+    meaning of the same filters (a goal without dates belongs to no period)."""
+    sql, params = "", []
+    if owner is not None:
+        sql, params = " AND g.owner_id = %s", [owner.pk]
+    if period_start or period_end:
+        sql += " AND NOT (g.start_date IS NULL AND g.end_date IS NULL)"
+    if period_start:
+        sql += " AND (g.end_date IS NULL OR g.end_date >= %s)"
+        params.append(period_start)
+    if period_end:
+        sql += " AND (g.start_date IS NULL OR g.start_date <= %s)"
+        params.append(period_end)
+    return sql, params
+
+
+def _last_activity(row: str) -> str:
+    """A goal's last activity: its own last change, its tasks' and its last history row (of
+    `row`, with the goal's id, updated_at and its coverage row's last_task_at)."""
+    events = GoalEvent._meta.db_table
+    return f"""GREATEST({row}.updated_at, {row}.last_task_at,
+        (SELECT max(e.created_at) FROM {events} e WHERE e.goal_id = {row}.id))"""  # noqa: S608
+
+
 def coverage_goals(
     *,
     organization: Organization,
+    viewer: Membership | None,
     headline: Headline,
     weights: ActiveWeights,
     owner: Membership | None = None,
@@ -839,33 +1059,87 @@ def coverage_goals(
     page: int = 1,
     per_page: int = GOAL_TABLE_SIZE,
 ) -> GoalTable:
-    """One page of the active goals matching the filters, with their coverage, sorted in SQL by
-    `sort` (a GOAL_SORTS key, "-" first for descending); owners loaded. One query.
+    """One page of the active goals `viewer` may see that match the filters, with their
+    coverage (their GoalCoverage rows) and owner, sorted in SQL by `sort` (a GOAL_SORTS key,
+    "-" first for descending). One query; the last activity, a lookup per goal, is computed
+    for the page's goals alone unless the table is sorted by it.
 
-    Shares are of the whole organization's live effort on active goals and weight, whatever the
-    filters: filtering narrows the rows, not what a share means."""
+    Shares are of all the live effort on active goals and weight `viewer` may see (`headline`
+    and `weights` are theirs), whatever the filters: filtering narrows the rows, not what a
+    share means."""
     descending = sort.startswith("-")
-    column = GOAL_SORTS.get(sort.lstrip("-"), GOAL_SORTS["priority"])
-    expression = F(column)
-    ordering = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    key = sort.lstrip("-") if sort.lstrip("-") in GOAL_SORTS else "priority"
+    order = f"{GOAL_SORTS[key]} {'DESC' if descending else 'ASC'} NULLS LAST, number"
     number = max(1, min(page, max(1, -(-weights.matching // per_page))))
-    offset = (number - 1) * per_page
-    goals = Goal.objects.filter(
-        _goal_filter(owner, period_start, period_end),
-        organization=organization,
-        status=GoalStatus.ACTIVE,
-    ).select_related("owner__user")
-    rows = list(
-        _with_coverage(goals, headline.starved_ids).order_by(ordering, "number")[
-            offset : offset + per_page
-        ]
+    hidden = Hidden.of(viewer)
+    filters, filter_params = _goal_filter_sql(owner, period_start, period_end)
+    # The last activity is a lookup per goal: for every goal when sorting by it, else for the
+    # page's goals alone.
+    by_activity = key == "activity"
+    activity_of_rows = _last_activity("r") if by_activity else "NULL::timestamptz"
+    activity_of_page = "p.last_activity" if by_activity else _last_activity("p")
+    weight = "CASE g.priority " + " ".join(
+        f"WHEN {int(p)} THEN {w}" for p, w in PRIORITY_WEIGHT.items()
     )
+    sql = f"""
+        WITH {hidden.cte()}
+        figures AS (
+            SELECT g.id, g.number, g.title, g.priority, g.owner_id,
+                   {weight} END AS priority_weight,
+                   COALESCE(c.live_tasks, 0) AS live_tasks,
+                   COALESCE(c.live_effort, 0) AS live_effort,
+                   COALESCE(c.done_effort, 0) AS done_effort,
+                   COALESCE(c.suspect, 0) AS suspect,
+                   (g.id = ANY(%s::bigint[]))::int AS is_starved,
+                   c.progress_sum::float / NULLIF(c.outcomes, 0) / 100 AS progress,
+                   g.updated_at, c.last_task_at
+              FROM {GOAL} g LEFT JOIN {COVERAGE} c ON c.goal_id = g.id
+             WHERE g.organization_id = %s AND g.status = %s{filters}{hidden.excludes("g.id")}
+        ),
+        goal_rows AS (
+            SELECT r.*, {activity_of_rows} AS last_activity FROM figures r
+        ),
+        page AS (
+            SELECT * FROM goal_rows ORDER BY {order} LIMIT %s OFFSET %s
+        )
+        SELECT p.number, p.title, p.priority, u.name, u.email, p.live_tasks, p.live_effort,
+               p.done_effort, p.suspect, p.is_starved, p.progress,
+               {activity_of_page}
+          FROM page p
+          LEFT JOIN {Membership._meta.db_table} m ON m.id = p.owner_id
+          LEFT JOIN {User._meta.db_table} u ON u.id = m.user_id
+         ORDER BY {order}
+    """  # noqa: S608 - table names from the models, ordering from GOAL_SORTS; values are parameters
+    params = [
+        *hidden.params,
+        sorted(headline.starved_ids),
+        organization.pk,
+        str(GoalStatus.ACTIVE),
+        *filter_params,
+        per_page,
+        (number - 1) * per_page,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return GoalTable(
         rows=[
-            GoalCoverage(
-                goal=g, linked_effort=headline.linked_effort, weight_total=weights.weight_total
+            GoalRow(
+                number=row[0],
+                title=row[1],
+                priority=row[2],
+                owner_name=(row[3] or row[4].split("@")[0]) if row[4] else "",
+                live_tasks=row[5],
+                live_effort=row[6],
+                done_effort=row[7],
+                suspect=row[8],
+                is_starved=bool(row[9]),
+                progress=row[10],
+                last_activity=row[11],
+                linked_effort=headline.linked_effort,
+                weight_total=weights.weight_total,
             )
-            for g in rows
+            for row in rows
         ],
         total=weights.matching,
         number=number,
@@ -892,30 +1166,6 @@ class StopItem:
         return round(100 * self.implied)
 
 
-def _over_funded_low_priority(
-    organization: Organization, linked_effort: int, weight_total: int
-) -> QuerySet[Goal]:
-    """Ids of active low-priority goals over-funded by `funding` (the same exact comparison,
-    as a HAVING clause)."""
-    t = FUNDING_TOLERANCE
-    return (
-        Goal.objects.filter(
-            organization=organization, status=GoalStatus.ACTIVE, priority__in=LOW_PRIORITIES
-        )
-        .annotate(
-            effort=Coalesce(
-                Sum("tasks__estimate", filter=Q(tasks__status__in=LIVE_STATUSES)), Value(0)
-            )
-        )
-        .annotate(
-            actual=F("effort") * Value(t.denominator * weight_total),
-            limit=WEIGHT * Value((t.denominator + t.numerator) * linked_effort),
-        )
-        .filter(actual__gt=F("limit"))
-        .values("pk")
-    )
-
-
 def _stop_cursor(value: str) -> tuple[int, int] | None:
     """The cursor "<estimate>-<number>" of the stop list's next page, or None."""
     estimate, _, number = (value or "").partition("-")
@@ -924,44 +1174,42 @@ def _stop_cursor(value: str) -> tuple[int, int] | None:
     return int(estimate), int(number)
 
 
-def _stop_queryset(
-    organization: Organization, headline: Headline, weight_total: int
-) -> QuerySet[Task]:
-    over_funded = (
-        _over_funded_low_priority(organization, headline.linked_effort, weight_total)
-        if headline.linked_effort and weight_total
-        else Goal.objects.none().values("pk")
-    )
-    goal_effort = (
-        Task.objects.filter(
-            LIVE, organization_id=OuterRef("organization_id"), goal_id=OuterRef("goal_id")
-        )
-        .order_by()
-        .values("goal_id")
-        .annotate(s=Sum("estimate"))
-        .values("s")
+# Live work on the goals to stop that is not kept: on an active goal all of it; on one that is
+# not, the open stranded work (OPEN_STRANDED for a live task: no kept reason, or a suspect link).
+_NOT_KEPT = (
+    Q(goal__status=GoalStatus.ACTIVE)
+    | Q(kept_reason="")
+    | Q(link_confirmed_at__lt=F("goal__material_change_at"))
+)
+
+
+def _stop_queryset(goal_ids: Iterable[int], organization: Organization) -> QuerySet[Task]:
+    # The goals as a list of ids, not a subquery: PostgreSQL then estimates how much of the live
+    # work they hold, and walks the live work largest effort first (task_live_effort_idx) when
+    # it is much, or reads the few goals' tasks and sorts them when it is little.
+    # One text parameter rather than an array: a thousand ids bound one by one cost more
+    # than the query (string_to_array is folded into a constant when planning).
+    in_stop_goals = RawSQL(  # noqa: S611 - constant SQL, the ids a parameter
+        f"{TASK}.goal_id = ANY(string_to_array(%s, ',')::bigint[])",
+        (",".join(map(str, goal_ids)),),
+        output_field=BooleanField(),
     )
     return (
-        Task.objects.filter(organization=organization)
-        .filter(OPEN_STRANDED | (LIVE & Q(goal_id__in=Subquery(over_funded))))
-        .annotate(
-            on_stranded_goal=Case(
-                When(OPEN_STRANDED, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            goal_live_effort=Subquery(goal_effort, output_field=IntegerField()),
-        )
+        Task.objects.filter(LIVE, in_stop_goals, organization=organization)
+        .filter(_NOT_KEPT)
         .select_related("goal", "assignee__user")
     )
 
 
-def _stop_item(task: Task, headline: Headline, weight_total: int) -> StopItem:
-    weight = PRIORITY_WEIGHT[Priority(task.goal.priority)]  # type: ignore[union-attr]
-    effort = task.goal_live_effort or 0  # type: ignore[attr-defined]
+def _stop_item(
+    task: Task, goal_effort: dict[int, int], headline: Headline, weight_total: int
+) -> StopItem:
+    goal = cast(Goal, task.goal)  # work on the goals to stop has a goal
+    weight = PRIORITY_WEIGHT[Priority(goal.priority)]
+    effort = goal_effort.get(goal.pk) or 0
     return StopItem(
         task=task,
-        stranded=task.on_stranded_goal,  # type: ignore[attr-defined]
+        stranded=goal.status != GoalStatus.ACTIVE,
         share=effort / headline.linked_effort if headline.linked_effort else 0.0,
         implied=weight / weight_total if weight_total else 0.0,
     )
@@ -970,43 +1218,57 @@ def _stop_item(task: Task, headline: Headline, weight_total: int) -> StopItem:
 def stop_candidates(
     *,
     organization: Organization,
-    headline: Headline,
-    weight_total: int,
+    overview: Overview,
     limit: int = QUEUE_PAGE_SIZE,
     after: str = "",
 ) -> tuple[list[StopItem], str]:
-    """Live work on stranded goals (open, not kept) and on over-funded low-priority goals,
-    largest effort first, keyset-paginated on (estimate, number); and the cursor of the next
-    page ("" at the end). Goal and assignee loaded; one query."""
-    qs = _stop_queryset(organization, headline, weight_total)
+    """Live work on the goals to stop of `overview` (those of one member: stranded goals'
+    open work, not kept, and over-funded low-priority goals' live work), largest effort first,
+    keyset-paginated on (estimate, number); and the cursor of the next page ("" at the end).
+    Goal and assignee loaded; one query."""
+    goal_effort, headline = overview.stop_goals, overview.headline
+    weight_total = overview.weights.weight_total
+    qs = _stop_queryset(goal_effort, organization)
     cursor = _stop_cursor(after)
     if cursor is not None:
         estimate, number = cursor
         qs = qs.filter(Q(estimate__lt=estimate) | Q(estimate=estimate, number__lt=number))
     page = list(qs.order_by("-estimate", "-number")[: limit + 1])
     next_after = f"{page[limit - 1].estimate}-{page[limit - 1].number}" if len(page) > limit else ""
-    return [_stop_item(t, headline, weight_total) for t in page[:limit]], next_after
+    items = [_stop_item(t, goal_effort, headline, weight_total) for t in page[:limit]]
+    return items, next_after
 
 
-def stop_candidates_export(
-    *, organization: Organization, headline: Headline, weight_total: int
-) -> Iterator[StopItem]:
-    """Every stop candidate, largest effort first, streamed in chunks."""
-    qs = _stop_queryset(organization, headline, weight_total).order_by("-estimate", "-number")
-    return (_stop_item(t, headline, weight_total) for t in qs.iterator(chunk_size=500))
+def stop_candidates_export(*, organization: Organization, overview: Overview) -> Iterator[StopItem]:
+    """Every stop candidate of `overview`, largest effort first, streamed in chunks."""
+    goal_effort, headline = overview.stop_goals, overview.headline
+    weight_total = overview.weights.weight_total
+    qs = _stop_queryset(goal_effort, organization).order_by("-estimate", "-number")
+    return (_stop_item(t, goal_effort, headline, weight_total) for t in qs.iterator(chunk_size=500))
+
+
+def _tasks_seen_by(organization: Organization, viewer: Membership | None) -> QuerySet[Task]:
+    """The organization's tasks `viewer` may see (work without a goal is seen by everyone)."""
+    return Task.objects.filter(goal_visibility.visible_q(viewer, "goal"), organization=organization)
 
 
 def queue_tasks(
-    *, organization: Organization, kind: str, kept: bool = False, before: int | None = None
+    *,
+    organization: Organization,
+    viewer: Membership | None,
+    kind: str,
+    kept: bool = False,
+    before: int | None = None,
 ) -> tuple[list[Task], int | None]:
-    """One page of a task queue (orphaned, stranded or suspect), newest first, keyset-paginated
+    """One page of a task queue (orphaned, stranded or suspect) as `viewer` may see it, newest
+    first, keyset-paginated
     on the task number; the stranded queue's open tasks, or its kept ones with `kept` (each
     task carries `.kept`). Returns the page and the next page's cursor (or None). Goal and
     assignee loaded; one query."""
     condition = TASK_QUEUES[kind]
     if kind == "stranded":
         condition = KEPT if kept else OPEN_STRANDED
-    qs = Task.objects.filter(organization=organization).filter(condition)
+    qs = _tasks_seen_by(organization, viewer).filter(condition)
     if before is not None:
         qs = qs.filter(number__lt=before)
     page = list(
@@ -1028,7 +1290,8 @@ def _starved_cursor(value: str) -> tuple[int, int] | None:
 def starved_goals(
     *, organization: Organization, headline: Headline, after: str = ""
 ) -> tuple[list[Goal], str]:
-    """One page of the starved goals (those of `headline`), highest priority first, keyset-
+    """One page of the starved goals (those of `headline`, which are those its member may see),
+    highest priority first, keyset-
     paginated on (priority, number); and the next page's cursor ("" at the end). Owner and
     parent loaded; one query."""
     qs = Goal.objects.filter(organization=organization, pk__in=sorted(headline.starved_ids))
@@ -1046,12 +1309,13 @@ def starved_goals(
 
 
 def queue_membership(
-    *, organization: Organization, kind: str, numbers: Iterable[int]
+    *, organization: Organization, viewer: Membership | None, kind: str, numbers: Iterable[int]
 ) -> dict[int, bool]:
-    """Which of these tasks are in the task queue `kind` now: {number: kept} (kept is only ever
-    true in the stranded queue). One query."""
+    """Which of these tasks `viewer` may see are in the task queue `kind` now: {number: kept}
+    (kept is only ever true in the stranded queue). One query."""
     rows = (
-        Task.objects.filter(organization=organization, number__in=list(numbers))
+        _tasks_seen_by(organization, viewer)
+        .filter(number__in=list(numbers))
         .filter(TASK_QUEUES[kind])
         .annotate(
             kept=Case(
@@ -1063,20 +1327,26 @@ def queue_membership(
     return {number: kept and kind == "stranded" for number, kept in rows}
 
 
-def queue_tasks_by_number(*, organization: Organization, numbers: Iterable[int]) -> list[Task]:
-    """The organization's tasks with these numbers, newest first; goal and assignee loaded."""
+def queue_tasks_by_number(
+    *, organization: Organization, viewer: Membership | None, numbers: Iterable[int]
+) -> list[Task]:
+    """The tasks with these numbers that `viewer` may see, newest first; goal and assignee
+    loaded."""
     return list(
-        Task.objects.filter(organization=organization, number__in=list(numbers))
+        _tasks_seen_by(organization, viewer)
+        .filter(number__in=list(numbers))
         .select_related("goal", "assignee__user")
         .order_by("-number")
     )
 
 
-def queue_export_tasks(*, organization: Organization, kind: str) -> Iterator[Task]:
-    """Every task of a task queue, oldest first, streamed in chunks; each carries `kept` (the
-    stranded queue lists kept tasks too). Goal and assignee loaded."""
+def queue_export_tasks(
+    *, organization: Organization, viewer: Membership | None, kind: str
+) -> Iterator[Task]:
+    """Every task of a task queue that `viewer` may see, oldest first, streamed in chunks; each
+    carries `kept` (the stranded queue lists kept tasks too). Goal and assignee loaded."""
     return (
-        Task.objects.filter(organization=organization)
+        _tasks_seen_by(organization, viewer)
         .filter(TASK_QUEUES[kind])
         .annotate(
             kept=Case(
@@ -1090,7 +1360,8 @@ def queue_export_tasks(*, organization: Organization, kind: str) -> Iterator[Tas
 
 
 def queue_export_starved(*, organization: Organization, headline: Headline) -> Iterator[Goal]:
-    """Every starved goal, highest priority first, streamed; owner and parent loaded."""
+    """Every starved goal of `headline` (those its member may see), highest priority first,
+    streamed; owner and parent loaded."""
     return (
         Goal.objects.filter(organization=organization, pk__in=sorted(headline.starved_ids))
         .select_related("owner__user", "parent")
@@ -1104,11 +1375,17 @@ GOAL_PICKER_SIZE = 50
 
 
 def active_goal_search(
-    *, organization: Organization, q: str = "", limit: int = GOAL_PICKER_SIZE
+    *,
+    organization: Organization,
+    viewer: Membership | None,
+    q: str = "",
+    limit: int = GOAL_PICKER_SIZE,
 ) -> tuple[list[Goal], bool]:
-    """Active goals whose title contains `q` or whose key is `q` ("G-12", "12"), highest
-    priority first, at most `limit`; and whether more match. One query."""
-    goals = goal_selectors.active_goal_choices(organization=organization, viewer=None)
+    """Active goals `viewer` may see whose title contains `q` or whose key is `q` ("G-12",
+    "12"), highest priority first, at most `limit`; and whether more match. One query."""
+    goals = Goal.objects.filter(
+        goal_visibility.visible_q(viewer), organization=organization, status=GoalStatus.ACTIVE
+    )
     q = (q or "").strip()
     if q:
         match = GOAL_KEY.match(q)

@@ -162,26 +162,45 @@ def flags_reconcile(*, organization: Organization, now: datetime | None = None) 
 
 @transaction.atomic
 def snapshot_take(*, organization: Organization, now: datetime | None = None) -> Snapshot:
-    """Record (or refresh) today's snapshot of the organization's coverage figures; "today" is
-    the organization's local date. One row per organization per day."""
+    """Record (or refresh) today's snapshot of the organization's coverage figures, and the same
+    figures without any confidential goal's subtree (the trend of members who do not see
+    everything); "today" is the organization's local date. One row per organization per day."""
     now = now or timezone.now()
     figures = selectors.coverage_figures(organization=organization, now=now)
+    everything, public = figures.everything, figures.public
     snapshot, _ = Snapshot.objects.update_or_create(
         organization=organization,
         date=local_date(organization, now),
         defaults={
-            "linked_effort": figures.linked_effort,
-            "live_effort": figures.live_effort,
-            "linked_ratio": figures.linked_ratio,
-            "orphaned": figures.orphaned,
-            "stranded": figures.stranded,
-            "suspect": figures.suspect,
-            "starved": figures.starved,
+            "linked_effort": everything.linked_effort,
+            "live_effort": everything.live_effort,
+            "linked_ratio": everything.linked_ratio,
+            "orphaned": everything.orphaned,
+            "stranded": everything.stranded,
+            "suspect": everything.suspect,
+            "starved": everything.starved,
             "goal_effort": figures.goal_effort,
+            "public_linked_effort": public.linked_effort,
+            "public_live_effort": public.live_effort,
+            "public_linked_ratio": public.linked_ratio,
+            "public_stranded": public.stranded,
+            "public_suspect": public.suspect,
+            "public_starved": public.starved,
             "taken_at": now,
         },
     )
     return snapshot
+
+
+@transaction.atomic
+def goal_coverage_refresh(*, organization: Organization) -> None:
+    """Recompute the organization's per-goal coverage rows (GoalCoverage) from its tasks.
+
+    Database triggers keep those rows exact with every task write and goal change, whoever
+    makes it; this is the repair for rows written with the triggers disabled (ALTER TABLE …
+    DISABLE TRIGGER). Task writes and goal changes of every organization wait while it runs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT traceability_goalcoverage_refresh(%s)", [organization.pk])
 
 
 @transaction.atomic

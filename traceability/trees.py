@@ -2,19 +2,23 @@
 focused node, the outcome page and the export streams.
 
 Roll-ups are set-based: one recursive CTE walks down from every goal asked about at once and
-aggregates tasks, outcomes and starved goals over each subtree, so the tree's root and every
-expansion run a fixed number of queries however large the organization is. The gap conditions
-are work.selectors' (through traceability.selectors), so the tree, the flags and the coverage
+sums each subtree's per-goal coverage rows (GoalCoverage: live work, effort, gaps and outcome
+progress, kept by the database with every write), so the tree's root and every expansion run a
+fixed number of queries and read a row per goal rather than its tasks, however large the
+organization is. A goal's own tasks come a page at a time from an index in the tree's order.
+The gap conditions are those of work.selectors (the coverage rows count them; the task pages
+write them in SQL, and the tests hold both to them), so the tree, the flags and the coverage
 figures mean the same thing by "stranded", "suspect" and "starved".
 
-What a member may see is decided in one place, `visible_goals`: every other read here starts
-from it.
+What a member may see is goals.visibility's rule: querysets start from `visible_goals` (or
+`visible_q`), hand-written SQL leaves out `selectors.Hidden.of(membership)`. A hidden goal's
+subtree is left out of every roll-up, list and export; for admins and leads nothing is.
 """
 
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,28 +27,21 @@ from django.db.models import (
     Case,
     Count,
     F,
-    IntegerField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, RowNumber
 
 from goals import visibility as goal_visibility
 from goals.models import CheckIn, Goal, GoalStatus, Outcome
-from vindaris.tenancy.models import Membership, Organization
-from work.models import LIVE, Task, TaskStatus
-from work.selectors import ORPHANED, SUSPECT
+from vindaris.tenancy.models import Membership, Organization, User
+from work.models import LIVE, LIVE_STATUSES, Task, TaskStatus
 
-from .models import FlagKind
-from .selectors import TASK_FLAG_CONDITIONS, starved_goals_sql
+from .models import GoalCoverage
+from .selectors import Hidden
 
 PAGE_SIZE = 50
 # A guard against a cycle in the goal tree (the services never make one): no walk goes deeper.
@@ -53,13 +50,8 @@ MAX_DEPTH = 1000
 EXPORT_CHUNK = 2000
 
 GOAL, OUTCOME, TASK = Goal._meta.db_table, Outcome._meta.db_table, Task._meta.db_table
+COVERAGE = GoalCoverage._meta.db_table
 
-# A task that is a gap: what "gaps only" keeps, and what holds an open flag.
-TASK_GAP = (
-    TASK_FLAG_CONDITIONS[FlagKind.ORPHANED]
-    | TASK_FLAG_CONDITIONS[FlagKind.STRANDED]
-    | TASK_FLAG_CONDITIONS[FlagKind.SUSPECT]
-)
 # Live first, then newest: the order of tasks under a goal (as on the goal page).
 TASK_ORDER = [Case(When(LIVE, then=Value(0)), default=Value(1)).asc(), F("number").desc()]
 
@@ -76,10 +68,6 @@ def visible_goals(*, organization: Organization, membership: Membership) -> Quer
 def _compiled(qs: QuerySet[Any]) -> tuple[str, list[Any]]:
     sql, params = qs.query.sql_with_params()
     return sql, list(params)
-
-
-def _visible_ids_sql(organization: Organization, membership: Membership) -> tuple[str, list[Any]]:
-    return _compiled(visible_goals(organization=organization, membership=membership).values("id"))
 
 
 # Roll-ups -------------------------------------------------------------------------------------
@@ -119,32 +107,12 @@ class Rollup:
         return bool(self.starved or self.stranded or self.suspect)
 
 
-# The stored formula of Outcome.progress: percent of the way from baseline to target, clamped.
-_PROGRESS_SQL = """
-    CASE WHEN o.target = o.baseline THEN (CASE WHEN o.current = o.target THEN 100 ELSE 0 END)
-         ELSE trunc(GREATEST(0, LEAST(1, (o.current - o.baseline) / (o.target - o.baseline)))
-                    * 100)::integer
-    END
-"""
+# A goal's own figures in a roll-up, from its GoalCoverage row `c` (none: no work, no outcomes).
+_FIGURES = "live_tasks, live_effort, done_effort, stranded, suspect, outcomes, progress_sum"
+_FIGURES_OF_C = ", ".join(f"COALESCE(c.{f}, 0)" for f in _FIGURES.split(", "))
 
-
-def _task_stats_sql(organization: Organization) -> tuple[str, list[Any]]:
-    """Per goal of the CTE `sub`: live tasks and effort, done effort and the task gaps, compiled
-    from the shared Q conditions."""
-    done = Q(status=TaskStatus.DONE)
-    qs = (
-        Task.objects.filter(organization=organization, goal_id__in=RawSQL("SELECT id FROM sub", ()))
-        .values("goal_id")
-        .annotate(
-            live_tasks=Count("pk", filter=LIVE),
-            live_effort=Coalesce(Sum("estimate", filter=LIVE), Value(0)),
-            done_effort=Coalesce(Sum("estimate", filter=done), Value(0)),
-            stranded=Count("pk", filter=TASK_FLAG_CONDITIONS[FlagKind.STRANDED]),
-            suspect=Count("pk", filter=SUSPECT),
-        )
-        .order_by()
-    )
-    return _compiled(qs)
+# Active and past the grace period: starved unless live work lies at or below it.
+_STARVABLE = "(g.status = %s AND COALESCE(g.activated_at, g.created_at) <= %s)"
 
 
 @dataclass(frozen=True)
@@ -167,77 +135,98 @@ def _rollups(
     pinned: Iterable[int],
     page: int,
     now: datetime,
-) -> list[tuple[_Ranked, Rollup]]:
+) -> list[tuple[_Ranked, Rollup, Goal]]:
     """Roll-ups of the anchor goals, ranked among their siblings by priority then number; the
-    rows of page `page` (pinned goals always come along). One query.
+    rows of page `page` (pinned goals always come along), each with its goal (owner loaded).
+    One query.
 
-    With `gaps_only`, only anchors whose subtree holds a gap take part (pinned ones too)."""
-    visible_sql, visible_params = _visible_ids_sql(organization, membership)
+    Over what `membership` may see: hidden goals are neither anchors nor walked into, so their
+    work counts nowhere (and covers nothing: a goal whose only live work is hidden is starved
+    for this member). With `gaps_only`, only anchors whose subtree holds a gap take part
+    (pinned ones too)."""
+    hidden = Hidden.of(membership)
     anchors_sql, anchors_params = anchors
-    tasks_sql, tasks_params = _task_stats_sql(organization)
-    starved_sql, starved_params = starved_goals_sql(organization=organization, now=now)
+    activated_before = now - timedelta(days=organization.starved_grace_days)
     pinned_ids = sorted(set(pinned))
     offset = (page - 1) * PAGE_SIZE
+    # `sub`: every goal of each anchor's subtree, with what the roll-up needs of it, read once
+    # on the walk down: its parent, whether it is active and past the grace period (starved
+    # unless covered), its own figures (its GoalCoverage row), and for the anchors their rank
+    # among their siblings.
     sql = f"""
-        WITH RECURSIVE
-        visible AS ({visible_sql}),
-        sub(anchor_id, id, depth) AS (
-            SELECT g.id, g.id, 0 FROM {GOAL} g
-             WHERE g.organization_id = %s
-               AND g.id IN ({anchors_sql}) AND g.id IN (SELECT id FROM visible)
+        WITH RECURSIVE {hidden.cte()}
+        sub(anchor_id, id, parent_id, depth, starvable, priority, number, {_FIGURES}) AS (
+            SELECT g.id, g.id, g.parent_id, 0, {_STARVABLE}, g.priority, g.number,
+                   {_FIGURES_OF_C}
+              FROM {GOAL} g LEFT JOIN {COVERAGE} c ON c.goal_id = g.id
+             WHERE g.organization_id = %s AND g.id IN ({anchors_sql}){hidden.excludes("g.id")}
             UNION ALL
-            SELECT s.anchor_id, g.id, s.depth + 1
-              FROM sub s JOIN {GOAL} g ON g.parent_id = s.id AND g.organization_id = %s
-             WHERE s.depth < {MAX_DEPTH} AND g.id IN (SELECT id FROM visible)
-        ),
-        task_stats AS ({tasks_sql}),
-        outcome_stats AS (
-            SELECT o.goal_id, count(*) AS outcomes, sum({_PROGRESS_SQL}) AS progress_sum
-              FROM {OUTCOME} o
-             WHERE o.organization_id = %s AND o.goal_id IN (SELECT id FROM sub)
-             GROUP BY o.goal_id
-        ),
-        starved(goal_id) AS ({starved_sql}),
-        rolled AS (
-            SELECT s.anchor_id AS id,
-                   COALESCE(sum(ts.live_tasks), 0) AS live_tasks,
-                   COALESCE(sum(ts.live_effort), 0) AS live_effort,
-                   COALESCE(sum(ts.done_effort), 0) AS done_effort,
-                   COALESCE(sum(ts.stranded), 0) AS stranded,
-                   COALESCE(sum(ts.suspect), 0) AS suspect,
-                   COALESCE(sum(os.outcomes), 0) AS outcomes,
-                   COALESCE(sum(os.progress_sum), 0) AS progress_sum,
-                   count(st.goal_id) AS starved,
-                   COALESCE(bool_or(st.goal_id = s.anchor_id), false) AS is_starved
+            SELECT s.anchor_id, g.id, g.parent_id, s.depth + 1, {_STARVABLE}, g.priority,
+                   g.number, {_FIGURES_OF_C}
               FROM sub s
-              LEFT JOIN task_stats ts ON ts.goal_id = s.id
-              LEFT JOIN outcome_stats os ON os.goal_id = s.id
-              LEFT JOIN starved st ON st.goal_id = s.id
-             GROUP BY s.anchor_id
+              JOIN {GOAL} g ON g.parent_id = s.id AND g.organization_id = %s
+              LEFT JOIN {COVERAGE} c ON c.goal_id = g.id
+             WHERE s.depth < {MAX_DEPTH}{hidden.excludes("g.id")}
+        ),
+        -- Starved goals of the subtrees: from those that could be (active, past the grace
+        -- period, no live work of their own) down through goals without live work, looking
+        -- for some (selectors.coverage_headline's walk).
+        bare(candidate, id, live, depth) AS (
+            SELECT DISTINCT s.id, s.id, false, 0 FROM sub s
+             WHERE s.starvable AND s.live_tasks = 0
+            UNION ALL
+            SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0, b.depth + 1
+              FROM bare b
+              JOIN {GOAL} g ON g.parent_id = b.id AND g.organization_id = %s
+              LEFT JOIN {COVERAGE} c ON c.goal_id = g.id
+             WHERE NOT b.live AND b.depth < {MAX_DEPTH}{hidden.excludes("g.id")}
+        ),
+        starved(id) AS (
+            SELECT candidate FROM bare GROUP BY candidate HAVING NOT bool_or(live)
+        ),
+        rolled AS (
+            SELECT anchor_id AS id,
+                   COALESCE(sum(live_tasks), 0) AS live_tasks,
+                   COALESCE(sum(live_effort), 0) AS live_effort,
+                   COALESCE(sum(done_effort), 0) AS done_effort,
+                   COALESCE(sum(stranded), 0) AS stranded,
+                   COALESCE(sum(suspect), 0) AS suspect,
+                   COALESCE(sum(outcomes), 0) AS outcomes,
+                   COALESCE(sum(progress_sum), 0) AS progress_sum,
+                   count(*) FILTER (WHERE is_starved) AS starved,
+                   bool_or(depth = 0 AND is_starved) AS is_starved
+              FROM (SELECT s.*, st.id IS NOT NULL AS is_starved
+                      FROM sub s LEFT JOIN starved st ON st.id = s.id) s
+             GROUP BY anchor_id
         ),
         ranked AS (
-            SELECT r.*, g.parent_id, g.id = ANY(%s::bigint[]) AS pinned,
-                   row_number() OVER (PARTITION BY g.parent_id ORDER BY g.priority, g.number)
+            SELECT r.*, a.parent_id, a.id = ANY(%s::bigint[]) AS pinned,
+                   row_number() OVER (PARTITION BY a.parent_id ORDER BY a.priority, a.number)
                        AS rn,
-                   count(*) OVER (PARTITION BY g.parent_id) AS total
-              FROM rolled r JOIN {GOAL} g ON g.id = r.id
-             WHERE NOT %s OR r.starved + r.stranded + r.suspect > 0 OR g.id = ANY(%s::bigint[])
+                   count(*) OVER (PARTITION BY a.parent_id) AS total
+              FROM rolled r JOIN sub a ON a.id = r.id AND a.depth = 0
+             WHERE NOT %s OR r.starved + r.stranded + r.suspect > 0 OR a.id = ANY(%s::bigint[])
         )
-        SELECT id, parent_id, rn, total, pinned,
-               live_tasks, live_effort, done_effort, stranded, suspect, outcomes, progress_sum,
-               starved, is_starved
-          FROM ranked
-         WHERE (rn > %s AND rn <= %s) OR pinned
-         ORDER BY parent_id NULLS FIRST, rn
-    """  # noqa: S608 - table names from the models; values are parameters
+        SELECT r.id, r.parent_id, r.rn, r.total, r.pinned,
+               r.live_tasks, r.live_effort, r.done_effort, r.stranded, r.suspect, r.outcomes,
+               r.progress_sum, r.starved, r.is_starved,
+               {_GOAL_COLUMNS[1]}, {_MEMBER_COLUMNS[1]}, {_USER_COLUMNS[1]}
+          FROM ranked r
+          JOIN {GOAL} g ON g.id = r.id
+          LEFT JOIN {Membership._meta.db_table} m ON m.id = g.owner_id
+          LEFT JOIN {User._meta.db_table} u ON u.id = m.user_id
+         WHERE (r.rn > %s AND r.rn <= %s) OR r.pinned
+         ORDER BY r.parent_id NULLS FIRST, r.rn
+    """  # noqa: S608 - table and column names from the models; values are parameters
+    starvable = [str(GoalStatus.ACTIVE), activated_before]
     params = [
-        *visible_params,
+        *hidden.params,
+        *starvable,
         organization.pk,
         *anchors_params,
+        *starvable,
         organization.pk,
-        *tasks_params,
         organization.pk,
-        *starved_params,
         pinned_ids,
         gaps_only,
         pinned_ids,
@@ -249,6 +238,15 @@ def _rollups(
         rows = cursor.fetchall()
     result = []
     for row in rows:
+        goal, owner, user = _instances(
+            row[14:],
+            (Goal, _GOAL_COLUMNS),
+            (Membership, _MEMBER_COLUMNS),
+            (User, _USER_COLUMNS),
+        )
+        if owner is not None:
+            owner.user = user
+        goal.owner = owner
         ranked = _Ranked(id=row[0], parent_id=row[1], rn=row[2], total=row[3], pinned=row[4])
         rollup = Rollup(
             live_tasks=int(row[5]),
@@ -261,7 +259,7 @@ def _rollups(
             starved=int(row[12]),
             is_starved=bool(row[13]),
         )
-        result.append((ranked, rollup))
+        result.append((ranked, rollup, goal))
     return result
 
 
@@ -280,7 +278,7 @@ def goal_rollups(
         page=1,
         now=now,
     )
-    return {ranked.id: rollup for ranked, rollup in rows}
+    return {ranked.id: rollup for ranked, rollup, _ in rows}
 
 
 # The tree's nodes -----------------------------------------------------------------------------
@@ -363,30 +361,8 @@ def _slice(rows: list[Any], page: int, *, ranked_of: Any) -> Slice:
     return Slice(items=items, total=total, page=page, remaining=max(0, total - end - pinned_beyond))
 
 
-def _windowed(
-    qs: QuerySet[Any], *, partition: str, order_by: list[Any], page: int, pinned: set[int]
-) -> QuerySet[Any]:
-    """Rows of `qs` ranked within each `partition` value; those of page `page`, plus pinned."""
-    offset = (page - 1) * PAGE_SIZE
-    in_page = Q(rn__gt=offset, rn__lte=offset + PAGE_SIZE)
-    return (
-        qs.annotate(
-            rn=Window(RowNumber(), partition_by=[F(partition)], order_by=order_by),
-            total=Window(Count("pk"), partition_by=[F(partition)]),
-        )
-        .filter(in_page | Q(pk__in=pinned) if pinned else in_page)
-        .order_by(partition, "rn")
-    )
-
-
 def _row_rank(obj: Any) -> _Ranked:
     return _Ranked(id=obj.pk, parent_id=None, rn=obj.rn, total=obj.total, pinned=obj.is_pinned)
-
-
-def _mark_pinned(objs: list[Any], pinned: set[int]) -> list[Any]:
-    for obj in objs:
-        obj.is_pinned = obj.pk in pinned
-    return objs
 
 
 @dataclass(frozen=True)
@@ -402,34 +378,198 @@ class Pinned:
 NOTHING_PINNED = Pinned()
 
 
-def _tasks_page(qs: QuerySet[Task], *, gaps_only: bool, page: int, pinned: set[int]) -> list[Task]:
-    if gaps_only:
-        qs = qs.filter(TASK_GAP | Q(pk__in=pinned)) if pinned else qs.filter(TASK_GAP)
-    qs = qs.select_related("goal", "outcome", "assignee__user")
-    rows = list(_windowed(qs, partition="goal_id", order_by=TASK_ORDER, page=page, pinned=pinned))
-    return _mark_pinned(rows, pinned)
+# Live first, then newest: TASK_ORDER in SQL, as task_tree_order_idx holds each goal's tasks.
+_LIVE_SQL = "(" + ", ".join(f"'{status}'" for status in LIVE_STATUSES) + ")"
+_TASK_ORDER_SQL = f"(t.status NOT IN {_LIVE_SQL}), t.number DESC"
+_TASK_RANK_SQL = f"(t.status NOT IN {_LIVE_SQL}), -t.number"
+
+
+def _columns(model: Any, alias: str, names: tuple[str, ...] = ()) -> tuple[list[str], str]:
+    """A model's concrete fields (or those named) as attribute names and SELECT columns."""
+    fields = [f for f in model._meta.concrete_fields if not names or f.attname in names]
+    return [f.attname for f in fields], ", ".join(f'{alias}."{f.column}"' for f in fields)
+
+
+_TASK_COLUMNS = _columns(Task, "t")
+_GOAL_COLUMNS = _columns(Goal, "g")
+_OUTCOME_COLUMNS = _columns(Outcome, "o")
+_MEMBER_COLUMNS = _columns(Membership, "m", ("id", "organization_id", "user_id", "role"))
+_USER_COLUMNS = _columns(User, "u", ("id", "name", "email"))
+
+
+def _instances(row: tuple, *columns: tuple[Any, tuple[list[str], str]]) -> list[Any]:
+    """A row cut into model instances, one per (model, columns) in order; None where the row
+    holds none (its id is empty)."""
+    objs, at = [], 0
+    for model, (names, _) in columns:
+        values = row[at : at + len(names)]
+        at += len(names)
+        objs.append(model.from_db("default", names, values) if values[0] is not None else None)
+    return objs
+
+
+def _tasks_page(
+    organization: Organization,
+    *,
+    parent_ids: list[int] | None,
+    gaps_only: bool,
+    page: int,
+    pinned: set[int],
+) -> list[Task]:
+    """Page `page` of the tasks of each parent goal (None: of the work without a goal), live
+    first then newest, plus the pinned ones wherever they rank; goal, outcome and assignee
+    loaded, each with `rn`, `total` and `is_pinned`. With "gaps only", the tasks that hold an
+    open flag. One query: each parent's first rows come in order from task_tree_order_idx and
+    its total from its coverage row, so a goal with fourteen thousand tasks costs what one
+    with fifty does."""
+    offset = (page - 1) * PAGE_SIZE
+    suspect = "COALESCE(pg.material_change_at > t.link_confirmed_at, false)"
+    if parent_ids is None:
+        parents = (
+            f"(SELECT NULL::bigint AS goal_id) p"
+            f" LEFT JOIN {COVERAGE} c ON c.organization_id = %s AND c.goal_id IS NULL"
+        )
+        parents_params: list[Any] = [organization.pk]
+        own = "t.goal_id IS NULL"
+        gap = f"t.status IN {_LIVE_SQL}"  # orphaned
+        total = "COALESCE(c.live_tasks, 0)" if gaps_only else "COALESCE(c.tasks, 0)"
+        pinned_parent = (
+            f"LEFT JOIN {COVERAGE} c ON c.organization_id = t.organization_id AND c.goal_id IS NULL"
+        )
+        pinned_own, pinned_params = "t.goal_id IS NULL", []
+    else:
+        parents = (
+            f"unnest(%s::bigint[]) AS p(goal_id) JOIN {GOAL} pg ON pg.id = p.goal_id"
+            f" LEFT JOIN {COVERAGE} c ON c.goal_id = p.goal_id"
+        )
+        parents_params = [parent_ids]
+        own = "t.goal_id = p.goal_id"
+        # An open flag (selectors.TASK_FLAG_CONDITIONS): suspect, or stranded and not kept.
+        gap = (
+            f"t.status IN {_LIVE_SQL} AND ({suspect}"
+            " OR (pg.status <> 'active' AND t.kept_reason = ''))"
+        )
+        # How many: the goal's stranded tasks (a suspect one of a goal that is not active is
+        # stranded too) or, on an active goal, its suspect ones.
+        total = (
+            "CASE WHEN pg.status = 'active' THEN COALESCE(c.suspect, 0)"
+            " ELSE COALESCE(c.stranded, 0) END"
+            if gaps_only
+            else "COALESCE(c.tasks, 0)"
+        )
+        pinned_parent = (
+            f"JOIN {GOAL} pg ON pg.id = t.goal_id LEFT JOIN {COVERAGE} c ON c.goal_id = t.goal_id"
+        )
+        pinned_own, pinned_params = "t.goal_id = ANY(%s::bigint[])", [parent_ids]
+    filtered = f" AND {gap}" if gaps_only else ""
+    # Where a pinned task ranks: how many of its goal's tasks (those kept) come before it.
+    rank2 = _TASK_RANK_SQL.replace("t.", "t2.")
+    kept2 = f" AND (t2.id = t.id OR ({gap.replace('t.', 't2.')}))" if gaps_only else ""
+    earlier = f"""
+        SELECT count(*) FROM {TASK} t2
+         WHERE t2.organization_id = t.organization_id
+           AND t2.goal_id IS NOT DISTINCT FROM t.goal_id
+           AND ({rank2}) <= ({_TASK_RANK_SQL}){kept2}
+    """  # noqa: S608 - table and column names from the models
+    columns = (
+        (Task, _TASK_COLUMNS),
+        (Goal, _GOAL_COLUMNS),
+        (Outcome, _OUTCOME_COLUMNS),
+        (Membership, _MEMBER_COLUMNS),
+        (User, _USER_COLUMNS),
+    )
+    # Pinned tasks (a focused one) come along wherever they rank; without any, the statement
+    # leaves them out, which spares its planning.
+    with_pinned = f"""
+            UNION ALL
+            SELECT t.id, ({earlier}), {total}, true
+              FROM {TASK} t {pinned_parent}
+             WHERE t.organization_id = %s AND t.id = ANY(%s::bigint[]) AND {pinned_own}
+    """  # noqa: S608 - table and column names from the models
+    sql = f"""
+        WITH ranked AS (
+            SELECT x.id, x.rn, x.total, false AS pinned
+              FROM {parents}
+              CROSS JOIN LATERAL (
+                  SELECT t.id, row_number() OVER (ORDER BY {_TASK_ORDER_SQL}) AS rn,
+                         {total} AS total
+                    FROM {TASK} t
+                   WHERE t.organization_id = %s AND {own}{filtered}
+                   ORDER BY {_TASK_ORDER_SQL}
+                   LIMIT %s
+              ) x
+             WHERE x.rn > %s
+            {with_pinned if pinned else ""}
+        )
+        SELECT {", ".join(cols for _, (_, cols) in columns)}, r.rn, r.total, r.pinned
+          FROM (SELECT id, min(rn) AS rn, max(total) AS total, bool_or(pinned) AS pinned
+                  FROM ranked GROUP BY id) r
+          JOIN {TASK} t ON t.id = r.id
+          LEFT JOIN {GOAL} g ON g.id = t.goal_id
+          LEFT JOIN {OUTCOME} o ON o.id = t.outcome_id
+          LEFT JOIN {Membership._meta.db_table} m ON m.id = t.assignee_id
+          LEFT JOIN {User._meta.db_table} u ON u.id = m.user_id
+         ORDER BY t.goal_id, r.rn
+    """  # noqa: S608 - table and column names from the models; values are parameters
+    params = [*parents_params, organization.pk, offset + PAGE_SIZE, offset]
+    if pinned:
+        params += [organization.pk, sorted(pinned), *pinned_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    tasks = []
+    for row in rows:
+        task, goal, outcome, member, user = _instances(row[:-3], *columns)
+        if member is not None:
+            member.user = user
+        task.goal, task.outcome, task.assignee = goal, outcome, member
+        task.rn, task.total, task.is_pinned = row[-3:]
+        tasks.append(task)
+    return tasks
 
 
 def _outcomes_page(
-    qs: QuerySet[Outcome], *, gaps_only: bool, page: int, pinned: set[int]
+    organization: Organization,
+    *,
+    parent_ids: list[int],
+    gaps_only: bool,
+    page: int,
+    pinned: set[int],
 ) -> list[Outcome]:
+    """Page `page` of the outcomes of each parent goal, by number, plus the pinned ones; each
+    with `live_tasks` (live tasks aiming at it), `rn`, `total` and `is_pinned`. With "gaps
+    only", the pinned ones alone (an outcome is no gap). One query."""
+    offset = (page - 1) * PAGE_SIZE
+    names, cols = _OUTCOME_COLUMNS
+    only_pinned = " AND o.id = ANY(%s::bigint[])" if gaps_only else ""
+    sql = f"""
+        SELECT {cols}, x.rn, x.total, x.pinned,
+               (SELECT count(*) FROM {TASK} t
+                 WHERE t.outcome_id = o.id AND t.status IN {_LIVE_SQL}) AS live_tasks
+          FROM (
+            SELECT o.id, o.id = ANY(%s::bigint[]) AS pinned,
+                   row_number() OVER (PARTITION BY o.goal_id ORDER BY o.number) AS rn,
+                   count(*) OVER (PARTITION BY o.goal_id) AS total
+              FROM {OUTCOME} o
+             WHERE o.organization_id = %s AND o.goal_id = ANY(%s::bigint[]){only_pinned}
+          ) x
+          JOIN {OUTCOME} o ON o.id = x.id
+         WHERE (x.rn > %s AND x.rn <= %s) OR x.pinned
+         ORDER BY o.goal_id, x.rn
+    """  # noqa: S608 - table and column names from the models; values are parameters
+    params: list[Any] = [sorted(pinned), organization.pk, parent_ids]
     if gaps_only:
-        # An outcome is no gap: "gaps only" keeps just a focused one.
-        qs = qs.filter(pk__in=pinned)
-    live_aiming = (
-        Task.objects.filter(LIVE, outcome=OuterRef("pk"))
-        .order_by()
-        .values("outcome")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    qs = qs.annotate(
-        live_tasks=Coalesce(Subquery(live_aiming, output_field=IntegerField()), Value(0))
-    )
-    rows = list(
-        _windowed(qs, partition="goal_id", order_by=[F("number").asc()], page=page, pinned=pinned)
-    )
-    return _mark_pinned(rows, pinned)
+        params.append(sorted(pinned))
+    params += [offset, offset + PAGE_SIZE]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    outcomes = []
+    for row in rows:
+        outcome = Outcome.from_db("default", names, row[: len(names)])
+        outcome.rn, outcome.total, outcome.is_pinned, outcome.live_tasks = row[len(names) :]
+        outcomes.append(outcome)
+    return outcomes
 
 
 KINDS = ("goals", "outcomes", "tasks")
@@ -449,7 +589,7 @@ def goal_children(
     """The children of each parent goal (by id, with its tree level), as the member may see
     them: sub-goals with their roll-ups, outcomes with the live tasks aiming at them, tasks
     with goal, outcome and assignee loaded; page `page` of each kind, or of `kind` alone.
-    Four queries at most, however many parents and children. The caller sets each result's
+    Three queries at most, however many parents and children. The caller sets each result's
     `goal`."""
     parent_ids = list(parent_levels)
     result = {pk: Children(goal=None, level=level + 1) for pk, level in parent_levels.items()}
@@ -467,26 +607,21 @@ def goal_children(
             page=page,
             now=now,
         )
-        goals = (
-            Goal.objects.filter(organization=organization)
-            .select_related("owner__user")
-            .in_bulk([r.id for r, _ in rows])
-        )
-        by_parent: dict[int, list[tuple[_Ranked, Rollup]]] = {}
-        for ranked, rollup in rows:
-            by_parent.setdefault(ranked.parent_id, []).append((ranked, rollup))  # type: ignore[arg-type]
+        by_parent: dict[int, list[tuple[_Ranked, Rollup, Goal]]] = {}
+        for row in rows:
+            by_parent.setdefault(row[0].parent_id, []).append(row)  # type: ignore[arg-type]
         for parent_id, parent_rows in by_parent.items():
             children = result[parent_id]
             page_slice = _slice(parent_rows, page, ranked_of=lambda r: r[0])
             page_slice.items = [
-                GoalNode(goal=goals[ranked.id], rollup=rollup, level=children.level)
-                for ranked, rollup in page_slice.items
-                if ranked.id in goals
+                GoalNode(goal=goal, rollup=rollup, level=children.level)
+                for _, rollup, goal in page_slice.items
             ]
             children.goals = page_slice
     if kind in ("", "outcomes"):
         outcomes = _outcomes_page(
-            Outcome.objects.filter(organization=organization, goal_id__in=parent_ids),
+            organization,
+            parent_ids=parent_ids,
             gaps_only=gaps_only,
             page=page,
             pinned=set(pinned.outcomes),
@@ -495,7 +630,8 @@ def goal_children(
             result[parent_id].outcomes = _slice(rows_of, page, ranked_of=_row_rank)
     if kind in ("", "tasks"):
         tasks = _tasks_page(
-            Task.objects.filter(organization=organization, goal_id__in=parent_ids),
+            organization,
+            parent_ids=parent_ids,
             gaps_only=gaps_only,
             page=page,
             pinned=set(pinned.tasks),
@@ -521,20 +657,13 @@ def goalless_children(
 ) -> Children:
     """The "No goal" root's children: the tasks without a goal, live (orphaned) first, page by
     page; with "gaps only", the orphaned ones alone. One query."""
-    pinned = {pinned_task} if pinned_task else set()
-    qs = Task.objects.filter(organization=organization, goal__isnull=True)
-    if gaps_only:
-        qs = qs.filter(ORPHANED | Q(pk__in=pinned))
-    rows = list(
-        _windowed(
-            qs.select_related("assignee__user"),
-            partition="goal_id",
-            order_by=TASK_ORDER,
-            page=page,
-            pinned=pinned,
-        )
+    rows = _tasks_page(
+        organization,
+        parent_ids=None,
+        gaps_only=gaps_only,
+        page=page,
+        pinned={pinned_task} if pinned_task else set(),
     )
-    _mark_pinned(rows, pinned)
     return Children(
         goal=None, level=2, tasks=_slice(rows, page, ranked_of=_row_rank), goalless=True
     )
@@ -550,13 +679,14 @@ class Goalless:
 
 
 def goalless_summary(*, organization: Organization) -> Goalless:
-    """Counts of the work without a goal. One aggregate query."""
-    row = Task.objects.filter(organization=organization, goal__isnull=True).aggregate(
-        orphaned=Count("pk", filter=ORPHANED),
-        orphaned_effort=Coalesce(Sum("estimate", filter=ORPHANED), Value(0)),
-        tasks=Count("pk"),
+    """Counts of the work without a goal (everyone sees it), from its coverage row. One query."""
+    row = (
+        GoalCoverage.objects.filter(organization=organization, goal__isnull=True)
+        .values_list("live_tasks", "live_effort", "tasks")
+        .first()
     )
-    return Goalless(**row)
+    orphaned, effort, tasks = row or (0, 0, 0)
+    return Goalless(orphaned=orphaned, orphaned_effort=effort, tasks=tasks)
 
 
 # Roots ----------------------------------------------------------------------------------------
@@ -604,8 +734,8 @@ def trace_roots(
     now: datetime,
 ) -> Slice:
     """One page of the tree's roots: the top-level goals the filters keep, by priority then
-    number, each with its subtree's roll-up (a pinned root shows whatever the filters). Two
-    queries."""
+    number, each with its subtree's roll-up (a pinned root shows whatever the filters). One
+    query."""
     candidates_sql, candidates_params = _compiled(
         _root_candidates(organization, membership, filters).values("id")
     )
@@ -624,13 +754,10 @@ def trace_roots(
         now=now,
     )
     # Only top-level goals are roots, the pinned one included.
-    rows = [(ranked, rollup) for ranked, rollup in rows if ranked.parent_id is None]
-    goals = Goal.objects.select_related("owner__user").in_bulk([r.id for r, _ in rows])
+    rows = [row for row in rows if row[0].parent_id is None]
     page_slice = _slice(rows, page, ranked_of=lambda r: r[0])
     page_slice.items = [
-        GoalNode(goal=goals[ranked.id], rollup=rollup, level=1)
-        for ranked, rollup in page_slice.items
-        if ranked.id in goals
+        GoalNode(goal=goal, rollup=rollup, level=1) for _, rollup, goal in page_slice.items
     ]
     return page_slice
 
@@ -677,22 +804,61 @@ def goal_path_ids(
 ) -> tuple[int, ...]:
     """Ids of the visible goals from the root down to `goal_id`; empty if it is not visible.
     One query."""
-    visible_sql, visible_params = _visible_ids_sql(organization, membership)
+    hidden = Hidden.of(membership)
     sql = f"""
-        WITH RECURSIVE visible AS ({visible_sql}),
+        WITH RECURSIVE {hidden.cte()}
         up(id, parent_id, depth) AS (
             SELECT g.id, g.parent_id, 0 FROM {GOAL} g
-             WHERE g.organization_id = %s AND g.id = %s AND g.id IN (SELECT id FROM visible)
+             WHERE g.organization_id = %s AND g.id = %s{hidden.excludes("g.id")}
             UNION ALL
             SELECT g.id, g.parent_id, up.depth + 1
               FROM {GOAL} g JOIN up ON g.id = up.parent_id AND g.organization_id = %s
-             WHERE up.depth < {MAX_DEPTH} AND g.id IN (SELECT id FROM visible)
+             WHERE up.depth < {MAX_DEPTH}{hidden.excludes("g.id")}
         )
         SELECT id FROM up ORDER BY depth DESC
     """  # noqa: S608 - table names from the models; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*visible_params, organization.pk, goal_id, organization.pk])
+        cursor.execute(sql, [*hidden.params, organization.pk, goal_id, organization.pk])
         return tuple(row[0] for row in cursor.fetchall())
+
+
+def goal_with_path(
+    *, organization: Organization, membership: Membership, number: int
+) -> tuple[Goal, tuple[int, ...]] | None:
+    """The goal with this number if `membership` may see it (owner loaded), and the ids of the
+    goals from the root down to it (those above a visible goal are visible). One query."""
+    hidden = Hidden.of(membership)
+    sql = f"""
+        WITH RECURSIVE {hidden.cte()}
+        target AS (
+            SELECT g.id FROM {GOAL} g
+             WHERE g.organization_id = %s AND g.number = %s{hidden.excludes("g.id")}
+        ),
+        up(id, parent_id, depth) AS (
+            SELECT g.id, g.parent_id, 0 FROM {GOAL} g JOIN target ON g.id = target.id
+            UNION ALL
+            SELECT g.id, g.parent_id, up.depth + 1
+              FROM {GOAL} g JOIN up ON g.id = up.parent_id
+             WHERE up.depth < {MAX_DEPTH}
+        )
+        SELECT {_GOAL_COLUMNS[1]}, {_MEMBER_COLUMNS[1]}, {_USER_COLUMNS[1]},
+               ARRAY(SELECT id FROM up ORDER BY depth DESC)
+          FROM {GOAL} g JOIN target ON g.id = target.id
+          LEFT JOIN {Membership._meta.db_table} m ON m.id = g.owner_id
+          LEFT JOIN {User._meta.db_table} u ON u.id = m.user_id
+    """  # noqa: S608 - table and column names from the models; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*hidden.params, organization.pk, number])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    goal, owner, user = _instances(
+        row[:-1], (Goal, _GOAL_COLUMNS), (Membership, _MEMBER_COLUMNS), (User, _USER_COLUMNS)
+    )
+    if owner is not None:
+        owner.user = user
+    goal.owner = owner
+    return goal, tuple(row[-1])
 
 
 def focus_resolve(*, organization: Organization, membership: Membership, key: str) -> Focus | None:
@@ -742,7 +908,7 @@ def trace_tree(
 ) -> Tree:
     """The tree as the trace page opens it: roots with their roll-ups and, for a focused node,
     every goal on the path to it expanded (path pinned whatever the filters and the page) and
-    the node marked `focused`. At most seven queries, however deep the path."""
+    the node marked `focused`. At most five queries, however deep the path."""
     pinned_root = focus.path[0] if focus and focus.path else None
     roots = trace_roots(
         organization=organization,
@@ -802,10 +968,10 @@ def outcome_for_page(
     *, organization: Organization, membership: Membership, number: int
 ) -> Outcome | None:
     """The outcome with this number if its goal is visible; goal and owner loaded."""
-    visible = visible_goals(organization=organization, membership=membership)
     return (
         Outcome.objects.select_related("goal__owner__user")
-        .filter(organization=organization, number=number, goal__in=visible)
+        .filter(goal_visibility.visible_q(membership, "goal"))
+        .filter(organization=organization, number=number)
         .first()
     )
 
@@ -828,10 +994,9 @@ def tasks_credited(
     """Tasks credited in the outcome's check-ins that the member may see (a task moved on since
     may sit elsewhere), most recently credited first, each with `credit_count` and
     `last_credited` (the check-in date); goal and assignee loaded. One query."""
-    visible = visible_goals(organization=organization, membership=membership)
     return list(
         Task.objects.filter(organization=organization, credits__check_in__outcome=outcome)
-        .filter(Q(goal__isnull=True) | Q(goal__in=visible.values("id")))
+        .filter(goal_visibility.visible_q(membership, "goal"))
         .select_related("goal", "assignee__user")
         .annotate(credit_count=Count("credits"), last_credited=Max("credits__check_in__checked_on"))
         .order_by("-last_credited", "-number")[:limit]
@@ -884,27 +1049,27 @@ def traceability_matrix(
     for each goal with no task anywhere in its subtree; in tree order (siblings by priority
     then number, tasks by number), work without a goal last. Streamed from a server-side
     cursor, EXPORT_CHUNK rows at a time: memory stays flat however large the organization."""
-    visible_sql, visible_params = _visible_ids_sql(organization, membership)
+    hidden = Hidden.of(membership)
     membership_table = Membership._meta.db_table
     user_table = Membership._meta.get_field("user").related_model._meta.db_table  # type: ignore[union-attr]
     sql = f"""
-        WITH RECURSIVE visible AS ({visible_sql}),
+        WITH RECURSIVE {hidden.cte()}
         tree(id, depth, sort, keys, titles) AS (
             SELECT g.id, 0, ARRAY[g.priority, g.number], ARRAY['G-' || g.number],
                    ARRAY[g.title::text]
               FROM {GOAL} g
-             WHERE g.organization_id = %s AND g.parent_id IS NULL
-               AND g.id IN (SELECT id FROM visible)
+             WHERE g.organization_id = %s AND g.parent_id IS NULL{hidden.excludes("g.id")}
             UNION ALL
             SELECT g.id, t.depth + 1, t.sort || ARRAY[g.priority, g.number],
                    t.keys || ('G-' || g.number), t.titles || g.title::text
               FROM {GOAL} g JOIN tree t ON g.parent_id = t.id
-             WHERE g.organization_id = %s AND t.depth < {MAX_DEPTH}
-               AND g.id IN (SELECT id FROM visible)
+             WHERE g.organization_id = %s AND t.depth < {MAX_DEPTH}{hidden.excludes("g.id")}
         ),
+        -- Goals with a task (visible, as their goal is) in their subtree.
         covered(id) AS (
-            SELECT DISTINCT t.goal_id FROM {TASK} t
-             WHERE t.organization_id = %s AND t.goal_id IS NOT NULL
+            SELECT c.goal_id FROM {COVERAGE} c
+             WHERE c.organization_id = %s AND c.goal_id IS NOT NULL AND c.tasks > 0
+                   {hidden.excludes("c.goal_id")}
             UNION
             SELECT g.parent_id FROM {GOAL} g JOIN covered c ON g.id = c.id
              WHERE g.organization_id = %s AND g.parent_id IS NOT NULL
@@ -932,7 +1097,7 @@ def traceability_matrix(
         ORDER BY 1 NULLS LAST, 7 NULLS FIRST
     """  # noqa: S608 - table names from the models; values are parameters
     params = [
-        *visible_params,
+        *hidden.params,
         organization.pk,
         organization.pk,
         organization.pk,
@@ -992,7 +1157,9 @@ def graph_nodes(*, organization: Organization, membership: Membership) -> Iterat
             "start_date": goal.start_date.isoformat() if goal.start_date else None,
             "end_date": goal.end_date.isoformat() if goal.end_date else None,
         }
-    outcomes = Outcome.objects.filter(organization=organization, goal__in=visible.values("id"))
+    outcomes = Outcome.objects.filter(
+        goal_visibility.visible_q(membership, "goal"), organization=organization
+    )
     for outcome in outcomes.order_by("number").iterator(chunk_size=EXPORT_CHUNK):
         yield {
             "id": outcome.key,
@@ -1007,7 +1174,7 @@ def graph_nodes(*, organization: Organization, membership: Membership) -> Iterat
             "due_date": outcome.due_date.isoformat() if outcome.due_date else None,
         }
     for task in (
-        _visible_tasks(organization, visible)
+        _visible_tasks(organization, membership)
         .select_related("assignee__user")
         .order_by("number")
         .iterator(chunk_size=EXPORT_CHUNK)
@@ -1023,9 +1190,9 @@ def graph_nodes(*, organization: Organization, membership: Membership) -> Iterat
         }
 
 
-def _visible_tasks(organization: Organization, visible: QuerySet[Goal]) -> QuerySet[Task]:
-    return Task.objects.filter(organization=organization).filter(
-        Q(goal__isnull=True) | Q(goal__in=visible.values("id"))
+def _visible_tasks(organization: Organization, membership: Membership) -> QuerySet[Task]:
+    return Task.objects.filter(
+        goal_visibility.visible_q(membership, "goal"), organization=organization
     )
 
 
@@ -1033,19 +1200,23 @@ def graph_edges(*, organization: Organization, membership: Membership) -> Iterat
     """The graph's edges between visible nodes: a sub-goal is `part_of` its parent, an outcome
     `measures` its goal, a task `serves` its goal and `moves` its outcome. Streamed."""
     visible = visible_goals(organization=organization, membership=membership)
-    sub_goals = visible.filter(parent__in=visible.values("id")).order_by("number")
+    # A visible goal's parent is visible (what lies under a hidden goal is hidden).
+    sub_goals = visible.filter(parent__isnull=False).order_by("number")
     for number, parent in sub_goals.values_list("number", "parent__number").iterator(
         chunk_size=EXPORT_CHUNK
     ):
         yield {"source": f"G-{number}", "target": f"G-{parent}", "kind": "part_of"}
-    outcomes = Outcome.objects.filter(organization=organization, goal__in=visible.values("id"))
+    outcomes = Outcome.objects.filter(
+        goal_visibility.visible_q(membership, "goal"), organization=organization
+    )
     for number, goal in (
         outcomes.order_by("number")
         .values_list("number", "goal__number")
         .iterator(chunk_size=EXPORT_CHUNK)
     ):
         yield {"source": f"O-{number}", "target": f"G-{goal}", "kind": "measures"}
-    linked = _visible_tasks(organization, visible).filter(goal__isnull=False).order_by("number")
+    linked = _visible_tasks(organization, membership).filter(goal__isnull=False)
+    linked = linked.order_by("number")
     for number, goal, outcome in linked.values_list(
         "number", "goal__number", "outcome__number"
     ).iterator(chunk_size=EXPORT_CHUNK):

@@ -80,9 +80,10 @@ def test_the_add_task_floor_writes_the_next_task_under_the_goal(generated):
     assert answers["counts"] == asdict(selectors.goal_counts(goal=goal))
 
 
-def test_the_coverage_floor_finds_the_linked_ratio_and_the_open_gaps(generated):
+def test_the_coverage_floor_finds_what_the_dashboard_shows(generated):
     t = generated.large
     organization = Organization.objects.get(pk=t.org_id)
+    now = timezone.now()
 
     answers = _answers(floors.coverage, t)
 
@@ -97,6 +98,28 @@ def test_the_coverage_floor_finds_the_linked_ratio_and_the_open_gaps(generated):
         answers["active_goals"]
         == Goal.objects.filter(organization=organization, status=GoalStatus.ACTIVE).count()
     )
+    overview = trace_selectors.coverage_overview(organization=organization, viewer=None, now=now)
+    headline, weights = overview.headline, overview.weights
+    assert answers["weight_total"] == weights.weight_total
+    table = trace_selectors.coverage_goals(
+        organization=organization, viewer=None, headline=headline, weights=weights
+    )
+    assert answers["goals_page"] == [
+        {
+            "number": row.number,
+            "live_tasks": row.live_tasks,
+            "live_effort": row.live_effort,
+            "share": pytest.approx(row.share),
+            "implied": pytest.approx(row.implied),
+            "open_gaps": row.open_gaps,
+        }
+        for row in table.rows
+    ]
+    stop, _ = trace_selectors.stop_candidates(
+        organization=organization, overview=overview, limit=floors.STOP_ITEMS
+    )
+    assert answers["stop"] == [item.task.number for item in stop]
+    assert answers["stop"]  # the generated data has work to stop
 
 
 def test_the_trace_floors_roll_up_whole_subtrees(generated):

@@ -167,7 +167,7 @@ def test_each_headline_count_links_to_its_queue(org, viewer, funding, client_for
 
 def test_the_headline_agrees_with_the_snapshot_and_the_flags(org, lead, planner, gaps):
     now = timezone.now()
-    headline = selectors.coverage_headline(organization=org, now=now)
+    headline = selectors.coverage_headline(organization=org, viewer=None, now=now)
     snapshot = services.snapshot_take(organization=org, now=now)
     services.flags_reconcile(organization=org, now=now)
     open_flags = selectors.open_flags(organization=org)
@@ -204,10 +204,12 @@ def test_without_live_work_the_linked_ratio_is_a_dash_not_zero(org, viewer, clie
 
 
 def test_funding_shares_against_priority_weight(org, funding):
-    headline = selectors.coverage_headline(organization=org, now=timezone.now())
-    weights = selectors.active_weights(organization=org)
-    table = selectors.coverage_goals(organization=org, headline=headline, weights=weights)
-    rows = {r.goal.number: r for r in table.rows}
+    overview = selectors.coverage_overview(organization=org, viewer=None, now=timezone.now())
+    headline, weights = overview.headline, overview.weights
+    table = selectors.coverage_goals(
+        organization=org, viewer=None, headline=headline, weights=weights
+    )
+    rows = {r.number: r for r in table.rows}
 
     assert weights.weight_total == 8 + 4 + 1 + 2
     a, b, c, d = (rows[g.number] for g in (funding.a, funding.b, funding.c, funding.d))
@@ -428,11 +430,12 @@ def test_over_funded_is_judged_on_active_goals_only(org, lead, planner):
     # A single active P4 goal takes every point on active goals, and all the weight: in range.
     low = make_goal(org, lead, "Tidy up", priority=Priority.P4)
     make_task(org, planner, low, estimate=10)
-    headline = selectors.coverage_headline(organization=org, now=timezone.now())
+    overview = selectors.coverage_overview(organization=org, viewer=None, now=timezone.now())
 
-    items, _ = selectors.stop_candidates(organization=org, headline=headline, weight_total=1)
+    items, _ = selectors.stop_candidates(organization=org, overview=overview)
 
-    assert items == []
+    assert overview.weights.weight_total == 1 and overview.headline.linked_effort == 10
+    assert items == [] and overview.stop_goals == {}
 
 
 # The trend ------------------------------------------------------------------------------------
@@ -458,6 +461,13 @@ def test_the_trend_draws_the_snapshots_of_the_last_twelve_weeks(org, viewer, fun
             linked_effort=0,
             live_effort=0,
             orphaned=orphaned,
+            # No confidential work: the figures a viewer is shown are the same.
+            public_linked_ratio=ratio,
+            public_linked_effort=0,
+            public_live_effort=0,
+            public_stranded=0,
+            public_suspect=0,
+            public_starved=0,
             taken_at=timezone.now(),
         )
 

@@ -821,8 +821,25 @@ def test_a_queue_runs_a_constant_number_of_queries(org, lead, planner, client_fo
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_the_member_list_of_the_filter_is_this_organizations(org, lead, viewer, client_for):
+def test_the_owner_filter_lists_this_organizations_goal_owners(
+    org, other_org, lead, planner, viewer, outsider, client_for
+):
+    lead_m, planner_m = (Membership.objects.get(organization=org, user=u) for u in (lead, planner))
+    make_goal(org, lead, "Win the mid-market", owner=planner_m)
+    make_goal(org, lead, "Old bet", owner=lead_m, status=GoalStatus.ON_HOLD)
+    make_goal(other_org, outsider, "Their goal", owner=Membership.objects.get(user=outsider))
+
     html = client_for(viewer).get("/o/acme/coverage/").content.decode()
 
-    for m in Membership.objects.filter(organization=org):
-        assert f'<option value="{m.pk}">' in html
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', html)
+    owners = [(value, label) for value, label in options if value]
+    assert owners == [(str(planner_m.pk), planner.display_name)]  # owns an active goal
+
+
+def test_a_bookmarked_owner_filter_stays_valid_and_selected(org, lead, planner, client_for):
+    planner_m = Membership.objects.get(organization=org, user=planner)
+
+    html = client_for(lead).get(f"/o/acme/coverage/?owner={planner_m.pk}").content.decode()
+
+    assert f'<option value="{planner_m.pk}" selected>{planner.display_name}</option>' in html
+    assert "Select a valid choice" not in html

@@ -382,4 +382,73 @@ def test_roll_ups_run_the_same_queries_for_a_ten_times_larger_subtree(
     grow(org, lead, parent, goals=18, tasks_each=4)
     with django_assert_num_queries(len(small.captured_queries)):
         read()
-    assert len(small.captured_queries) == 6  # roots: 2; children: roll-ups, goals, outcomes, tasks
+    assert len(small.captured_queries) == 4  # roots: 1; children: roll-ups, outcomes, tasks
+
+
+def test_a_goals_tasks_come_live_first_then_newest_page_by_page(
+    org, lead, planner, lead_membership, django_assert_num_queries
+):
+    from goals import services as goal_services
+
+    goal = make_goal(org, lead, "Busy goal")
+    outcome = make_outcome(org, lead, goal, "Deals")
+    assignee = Membership.objects.get(organization=org, user=planner)
+    tasks = [
+        make_task(org, lead, goal, f"Task {i}", outcome=outcome, assignee=assignee)
+        for i in range(55)
+    ]
+    for task in tasks[40:]:  # the fifteen newest are done
+        work_services.task_set_status(
+            organization=org, actor=lead, task=task, status=TaskStatus.DONE
+        )
+
+    first = children_of(org, lead_membership, goal).tasks
+    second = children_of(org, lead_membership, goal, kind="tasks", page=2).tasks
+
+    expected = [t.number for t in reversed(tasks[:40])] + [t.number for t in reversed(tasks[40:])]
+    assert [t.number for t in first.items + second.items] == expected
+    assert (first.total, first.remaining, second.remaining) == (55, 5, 0)
+    with django_assert_num_queries(0):  # goal, outcome and assignee come loaded
+        assert {(t.goal.title, t.outcome.key, t.assignee.user.email) for t in first.items} == {
+            ("Busy goal", outcome.key, planner.email)
+        }
+
+    # Put on hold: its live work is stranded, but three tasks kept with a reason are no gap.
+    goal_services.goal_update(organization=org, actor=lead, goal=goal, status=GoalStatus.ON_HOLD)
+    for task in tasks[:3]:
+        work_services.task_confirm_link(organization=org, actor=lead, task=task, reason="ok")
+        work_services.task_keep(organization=org, actor=lead, task=task, reason="Promised")
+    gaps = children_of(org, lead_membership, goal, gaps_only=True).tasks
+
+    assert [t.number for t in gaps.items] == [t.number for t in reversed(tasks[3:40])]
+    assert (gaps.total, gaps.remaining) == (37, 0)
+
+
+def test_starved_goals_in_the_tree_are_the_reconcilers(org, lead, planner, lead_membership):
+    from traceability.selectors import coverage_headline, starved_goal_ids
+
+    old = timezone.now() - timedelta(days=30)
+    a = make_goal(org, lead, "A")
+    a1 = make_goal(org, lead, "A1", parent=a)  # no work: starved
+    a2 = make_goal(org, lead, "A2", parent=a)
+    make_task(org, planner, a2, "Work")  # covers A2 and A
+    b = make_goal(org, lead, "B")
+    b1 = make_goal(org, lead, "B1", parent=b)
+    done = make_task(org, planner, b1, "Done work")  # finished work covers nothing
+    work_services.task_set_status(organization=org, actor=planner, task=done, status="done")
+    c = make_goal(org, lead, "C")  # inside the grace period
+    d = make_goal(org, lead, "D", status=GoalStatus.ON_HOLD)  # not active: never starved
+    make_goal(org, lead, "D1", parent=d)
+    Goal.objects.filter(pk__in=[g.pk for g in (a, a1, a2, b, b1, d)]).update(activated_at=old)
+    now = timezone.now()
+
+    reference = starved_goal_ids(organization=org, now=now)
+    headline = coverage_headline(organization=org, viewer=None, now=now)
+    rollups = trees.goal_rollups(
+        organization=org, membership=lead_membership, goals=[a, a1, a2, b, b1, c], now=now
+    )
+
+    assert reference == {a1.pk, b.pk, b1.pk}
+    assert headline.starved_ids == reference
+    assert {pk for pk, r in rollups.items() if r.is_starved} == reference
+    assert (rollups[a.pk].starved, rollups[b.pk].starved) == (1, 2)

@@ -328,7 +328,9 @@ class Trend:
 def _trend(request: OrgRequest, headline: selectors.Headline, now: datetime) -> Trend:
     today = local_date(request.organization, now)
     start = today - timedelta(weeks=TREND_WEEKS)
-    snapshots = selectors.coverage_trend(organization=request.organization, start=start, end=today)
+    snapshots = selectors.coverage_trend(
+        organization=request.organization, viewer=request.membership, start=start, end=today
+    )
     points = _trend_points(snapshots, headline, today)
     return Trend(
         linked=_chart(
@@ -387,15 +389,23 @@ def _columns(params: QueryDict, sort: str) -> list[Column]:
 
 
 def _goal_table_context(
-    request: OrgRequest, headline: selectors.Headline
-) -> tuple[dict[str, Any], selectors.ActiveWeights]:
+    request: OrgRequest, now: datetime
+) -> tuple[dict[str, Any], selectors.Overview]:
     filter_form = CoverageFilterForm(request.GET, organization=request.organization)
     filters = filter_form.filters()
-    weights = selectors.active_weights(organization=request.organization, **filters)
+    overview = selectors.coverage_overview(
+        organization=request.organization,
+        viewer=request.membership,
+        now=now,
+        also_owner=filter_form.asked_owner,
+        **filters,
+    )
+    filter_form.offer_owners(overview.owners)
     table = selectors.coverage_goals(
         organization=request.organization,
-        headline=headline,
-        weights=weights,
+        viewer=request.membership,
+        headline=overview.headline,
+        weights=overview.weights,
         sort=filter_form.sort_key,
         page=_page_number(request.GET.get("page")),
         **filters,
@@ -410,7 +420,7 @@ def _goal_table_context(
         "funding_under": round(100 * (1 - selectors.FUNDING_TOLERANCE)),
         "trace_url": _trace_url(request),
     }
-    return ctx, weights
+    return ctx, overview
 
 
 def _trace_url(request: OrgRequest) -> str:
@@ -427,16 +437,13 @@ def coverage(request: OrgRequest) -> HttpResponse:
     """The lead's view of where the work goes: the headline, the trend, the goals table and
     what to stop. A constant number of queries whatever the data size."""
     now = timezone.now()
-    headline = selectors.coverage_headline(organization=request.organization, now=now)
-    table_ctx, weights = _goal_table_context(request, headline)
+    table_ctx, overview = _goal_table_context(request, now)
     if _htmx_target(request) == "coverage-goals":
         return render(request, "traceability/coverage.html#goals-table", table_ctx)
     stop, more_stop = selectors.stop_candidates(
-        organization=request.organization,
-        headline=headline,
-        weight_total=weights.weight_total,
-        limit=DASHBOARD_STOP_ITEMS,
+        organization=request.organization, overview=overview, limit=DASHBOARD_STOP_ITEMS
     )
+    headline = overview.headline
     ctx = {
         **table_ctx,
         "headline": headline,
@@ -456,15 +463,28 @@ def coverage(request: OrgRequest) -> HttpResponse:
 
 def _goal_picker(request: OrgRequest, params: QueryDict) -> dict[str, Any]:
     search = GoalSearchForm(params)
-    goals, more = selectors.active_goal_search(organization=request.organization, q=search.query())
+    goals, more = selectors.active_goal_search(
+        organization=request.organization, viewer=request.membership, q=search.query()
+    )
     return {"goal_options": goals, "more_goals": more, "goal_q": search.query()}
 
 
 def _queue_context(request: OrgRequest, kind: str) -> dict[str, Any]:
     """A queue's page, in a constant number of queries whatever its length."""
     organization = request.organization
-    headline = selectors.coverage_headline(organization=organization, now=timezone.now())
-    can_act = request.membership.can_lead
+    viewer = request.membership
+    now = timezone.now()
+    overview = (
+        selectors.coverage_overview(organization=organization, viewer=viewer, now=now)
+        if kind == "stop"
+        else None
+    )
+    headline = (
+        overview.headline
+        if overview
+        else selectors.coverage_headline(organization=organization, viewer=viewer, now=now)
+    )
+    can_act = viewer.can_lead
     ctx: dict[str, Any] = {
         "kind": kind,
         "title": TITLES[kind],
@@ -486,20 +506,16 @@ def _queue_context(request: OrgRequest, kind: str) -> dict[str, Any]:
         )
         ctx.update(goals=goals, older_query=_query(params, after=after) if after else "")
         ctx["paged"] = "after" in params
-    elif kind == "stop":
-        weights = selectors.active_weights(organization=organization)
+    elif overview is not None:
         items, after = selectors.stop_candidates(
-            organization=organization,
-            headline=headline,
-            weight_total=weights.weight_total,
-            after=params.get("after", ""),
+            organization=organization, overview=overview, after=params.get("after", "")
         )
         ctx.update(stop_items=items, older_query=_query(params, after=after) if after else "")
         ctx["paged"] = "after" in params
     else:
         before = _cursor(params.get("before"))
         tasks, next_before = selectors.queue_tasks(
-            organization=organization, kind=kind, before=before
+            organization=organization, viewer=viewer, kind=kind, before=before
         )
         ctx.update(
             tasks=tasks, older_query=_query(params, before=next_before) if next_before else ""
@@ -508,7 +524,7 @@ def _queue_context(request: OrgRequest, kind: str) -> dict[str, Any]:
         if kind == "stranded":
             kept_before = _cursor(params.get("kept_before"))
             kept, next_kept = selectors.queue_tasks(
-                organization=organization, kind=kind, kept=True, before=kept_before
+                organization=organization, viewer=viewer, kind=kind, kept=True, before=kept_before
             )
             ctx.update(
                 kept_tasks=kept,
@@ -571,7 +587,9 @@ def _task_csv_rows(request: OrgRequest, kind: str) -> Iterator[list[Any]]:
         "Goal change (suspect)",
         "Link confirmed at",
     ]
-    for task in selectors.queue_export_tasks(organization=request.organization, kind=kind):
+    for task in selectors.queue_export_tasks(
+        organization=request.organization, viewer=request.membership, kind=kind
+    ):
         goal = task.goal
         yield [
             task.key,
@@ -592,7 +610,9 @@ def _task_csv_rows(request: OrgRequest, kind: str) -> Iterator[list[Any]]:
 
 def _starved_csv_rows(request: OrgRequest) -> Iterator[list[Any]]:
     yield ["Goal", "Title", "Priority", "Owner", "Parent", "Active since", "Period"]
-    headline = selectors.coverage_headline(organization=request.organization, now=timezone.now())
+    headline = selectors.coverage_headline(
+        organization=request.organization, viewer=request.membership, now=timezone.now()
+    )
     for goal in selectors.queue_export_starved(
         organization=request.organization, headline=headline
     ):
@@ -609,11 +629,11 @@ def _starved_csv_rows(request: OrgRequest) -> Iterator[list[Any]]:
 
 def _stop_csv_rows(request: OrgRequest) -> Iterator[list[Any]]:
     yield ["Task", "Title", "Goal", "Goal title", "Priority", "Why", "Estimate", "Assignee"]
-    headline = selectors.coverage_headline(organization=request.organization, now=timezone.now())
-    weights = selectors.active_weights(organization=request.organization)
-    for item in selectors.stop_candidates_export(
-        organization=request.organization, headline=headline, weight_total=weights.weight_total
-    ):
+    organization = request.organization
+    overview = selectors.coverage_overview(
+        organization=organization, viewer=request.membership, now=timezone.now()
+    )
+    for item in selectors.stop_candidates_export(organization=organization, overview=overview):
         task, goal = item.task, item.task.goal
         why = (
             f"{goal.key} is {goal.get_status_display().lower()}"  # type: ignore[union-attr]
@@ -738,7 +758,10 @@ def _apply_to_tasks(request: OrgRequest, kind: str, data: dict[str, Any]) -> App
     organization, actor = request.organization, request.user
     applied = Applied(rows=list(data["tasks"]))
     in_queue = selectors.queue_membership(
-        organization=organization, kind=kind, numbers=[t.number for t in applied.rows]
+        organization=organization,
+        viewer=request.membership,
+        kind=kind,
+        numbers=[t.number for t in applied.rows],
     )
     action, reason = data["action"], _reason(data["action"], kind, data.get("reason", ""))
     # All or nothing: a refusal on one row (e.g. moving work to the goal it already serves)
@@ -785,7 +808,9 @@ def _apply_to_tasks(request: OrgRequest, kind: str, data: dict[str, Any]) -> App
 def _apply_to_goals(request: OrgRequest, data: dict[str, Any]) -> Applied:
     organization = request.organization
     applied = Applied(rows=list(data["goals"]))
-    starved = selectors.starved_goal_ids(organization=organization, now=timezone.now())
+    starved = selectors.coverage_headline(
+        organization=organization, viewer=request.membership, now=timezone.now()
+    ).starved_ids
     with transaction.atomic():
         for goal in applied.rows:
             if goal.pk not in starved:
@@ -857,7 +882,10 @@ def _acted(request: OrgRequest, kind: str, form: TriageForm, applied: Applied) -
     """Out-of-band swaps only: rows that left the queue removed, rows still in it re-rendered
     (a kept task moves to the kept list), the headline counts and the messages refreshed."""
     organization = request.organization
-    headline = selectors.coverage_headline(organization=organization, now=timezone.now())
+    viewer = request.membership
+    headline = selectors.coverage_headline(
+        organization=organization, viewer=viewer, now=timezone.now()
+    )
     ctx: dict[str, Any] = {
         "kind": kind,
         "headline": headline,
@@ -872,10 +900,14 @@ def _acted(request: OrgRequest, kind: str, form: TriageForm, applied: Applied) -
         ctx["removed"] = [g.number for g in applied.rows if g.pk not in headline.starved_ids]
     else:
         numbers = [t.number for t in applied.rows]
-        still_in = selectors.queue_membership(organization=organization, kind=kind, numbers=numbers)
+        still_in = selectors.queue_membership(
+            organization=organization, viewer=viewer, kind=kind, numbers=numbers
+        )
         ctx["removed"] = [n for n in numbers if n not in still_in]
         if kind != "stop" and still_in:
-            changed = selectors.queue_tasks_by_number(organization=organization, numbers=still_in)
+            changed = selectors.queue_tasks_by_number(
+                organization=organization, viewer=viewer, numbers=still_in
+            )
             for task in changed:
                 task.kept = still_in[task.number]  # type: ignore[attr-defined]
             ctx["changed"] = changed

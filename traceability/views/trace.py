@@ -22,10 +22,12 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from goals.forms import GoalFilterForm, organization_today
+from goals.forms import GoalFilterForm, MemberChoiceField, organization_today
 from goals.models import CheckIn, GoalStatus, Outcome
 from traceability import trees
+from traceability.forms import PlainSelect, owner_choices
 from vindaris.tenancy.access import OrgRequest, org_view
+from vindaris.tenancy.models import Membership, Organization
 
 # A page number beyond this is junk; it would only overflow the OFFSET.
 MAX_PAGE = 100_000
@@ -54,15 +56,28 @@ def _render(request: OrgRequest, template: str, context: dict[str, Any]) -> Http
 
 class TraceFilterForm(GoalFilterForm):
     """The trace's filters (GET): the goal list's status, owner and period, applied to the
-    top-level goals, and "gaps only". Invalid values are reported and ignored."""
+    top-level goals, and "gaps only". Invalid values are reported and ignored. The owner list
+    offers the owners of top-level goals (any member is valid)."""
 
     q = None  # type: ignore[assignment]
     priority = None  # type: ignore[assignment]
+    owner = MemberChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label="Anyone",
+        widget=PlainSelect,
+    )
     gaps = forms.BooleanField(
         required=False,
         label="Gaps only",
         help_text="Just the paths to a starved goal or to orphaned, stranded or suspect work.",
     )
+
+    def __init__(self, data: Any = None, *, organization: Organization, viewer: Membership):
+        super().__init__(data, organization=organization)
+        self.fields["owner"].widget.options = owner_choices(  # type: ignore[attr-defined]
+            organization, viewer, (data or {}).get("owner"), parent__isnull=True
+        )
 
     def trace_filters(self) -> trees.TraceFilters:
         values = self.filters()
@@ -144,7 +159,7 @@ def trace(request: OrgRequest) -> HttpResponse:
     the path to `?focus=T-345` (or a goal or outcome key) expanded. htmx gets the results region
     (filters changed) or the next page of roots ("show more")."""
     data = _filter_data(request.GET)
-    form = TraceFilterForm(data, organization=request.organization)
+    form = TraceFilterForm(data, organization=request.organization, viewer=request.membership)
     filters = form.trace_filters()
     focus_key = request.GET.get("focus", "")[:20]
     focus = _focus(request)
@@ -175,29 +190,19 @@ def trace(request: OrgRequest) -> HttpResponse:
     return _render(request, template, context)
 
 
-def _goal_or_404(request: OrgRequest, goal_number: int) -> Any:
-    goal = (
-        trees.visible_goals(organization=request.organization, membership=request.membership)
-        .select_related("owner__user")
-        .filter(number=goal_number)
-        .first()
-    )
-    if goal is None:
-        raise Http404("No such goal.")
-    return goal
-
-
 @org_view()
 @require_safe
 def trace_goal_children(request: OrgRequest, goal_number: int) -> HttpResponse:
     """What is under a goal, loaded when it is expanded: sub-goals with their roll-ups, outcomes,
     tasks; `?kind=tasks&page=2` is the next page of one kind ("show more"). A plain request
     gets a page of its own with the path to the goal."""
-    goal = _goal_or_404(request, goal_number)
-    gaps_only, kind, page, focus = _children_options(request)
-    path_ids = trees.goal_path_ids(
-        organization=request.organization, membership=request.membership, goal_id=goal.pk
+    found = trees.goal_with_path(
+        organization=request.organization, membership=request.membership, number=goal_number
     )
+    if found is None:
+        raise Http404("No such goal.")
+    goal, path_ids = found
+    gaps_only, kind, page, focus = _children_options(request)
     children = trees.goal_children(
         organization=request.organization,
         membership=request.membership,
