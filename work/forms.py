@@ -438,10 +438,12 @@ class CheckInForm(forms.Form):
         kwargs.setdefault("auto_id", f"checkin-{outcome.number}-%s")
         super().__init__(*args, **kwargs)
         self.outcome = outcome
-        # Validation only: the page renders the checkboxes from the tasks it already loaded.
-        self.fields["credited_tasks"].queryset = selectors.live_tasks_of_goal_choices(  # type: ignore[attr-defined]
-            goal=goal
-        )
+        # Validation only: the page renders the checkboxes from the tasks it already loaded, so
+        # a form that is only shown (one per outcome card) needs no queryset.
+        if self.is_bound:
+            self.fields["credited_tasks"].queryset = selectors.live_tasks_of_goal_choices(  # type: ignore[attr-defined]
+                goal=goal
+            )
 
     def credited_values(self) -> set[str]:
         """The task ids ticked in a bound form, as strings, to re-tick the boxes."""

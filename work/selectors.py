@@ -118,15 +118,37 @@ _TASKS_OF_GOAL = f"""
 """  # noqa: S608 - the table name and the live statuses are constants; values are parameters
 
 
+# What a task row shows (templates/work/_task_rows.html) and its flags and credit boxes need:
+# reading and converting the rest (descriptions, timestamps, the assignee's password hash) costs
+# more than the row.
+_TASK_ROW_FIELDS = (
+    "organization_id",
+    "number",
+    "title",
+    "goal_id",
+    "outcome_id",
+    "status",
+    "assignee_id",
+    "estimate",
+    "due_date",
+    "link_confirmed_at",
+    "kept_reason",
+    "outcome__number",
+    "outcome__title",
+    "assignee__user__name",
+    "assignee__user__email",
+)
+
+
 def tasks_of_goal(*, goal: Goal, limit: int = PAGE_SIZE) -> list[Task]:
     """The goal's tasks, live first then most recent, at most `limit`; outcome and assignee
     loaded, `goal` set. One query, whatever the number of tasks."""
     org = goal.organization_id
     picked = RawSQL(_TASKS_OF_GOAL, [org, goal.pk, limit, org, goal.pk, limit, limit])  # noqa: S611
     tasks = list(
-        Task.objects.filter(organization_id=org, pk__in=picked).select_related(
-            "outcome", "assignee__user"
-        )
+        Task.objects.filter(organization_id=org, pk__in=picked)
+        .select_related("outcome", "assignee__user")
+        .only(*_TASK_ROW_FIELDS)
     )
     for task in tasks:
         task.goal = goal
@@ -154,23 +176,27 @@ def children_with_counts(*, goal: Goal, viewer: Membership | None) -> QuerySet[G
     )
 
 
+# The goal's outcomes with the live tasks aimed at each: those are counted once for the goal,
+# from task_org_goal_live_idx alone, then joined to the outcomes (joining each outcome to its
+# tasks, PostgreSQL would visit every task row instead).
+_OUTCOMES_WITH_TASKS = f"""
+    SELECT o.*, COALESCE(live.n, 0) AS live_tasks
+      FROM {Outcome._meta.db_table} o
+      LEFT JOIN (
+        SELECT outcome_id, COUNT(estimate) AS n FROM {Task._meta.db_table}
+         WHERE organization_id = %s AND goal_id = %s AND status IN {_LIVE_SQL}
+           AND outcome_id IS NOT NULL
+         GROUP BY outcome_id
+      ) live ON live.outcome_id = o.id
+     WHERE o.organization_id = %s AND o.goal_id = %s
+     ORDER BY o.number
+"""  # noqa: S608 - the table names and the live statuses are constants; values are parameters
+
+
 def outcomes_with_tasks(*, goal: Goal) -> list[Outcome]:
-    """The goal's outcomes; each carries `.live_tasks` meant to move it. Two queries: the
-    goal's live tasks are counted per outcome from task_org_goal_live_idx alone (joined to each
-    outcome, PostgreSQL would visit every task row instead)."""
-    live = dict(
-        Task.objects.filter(LIVE, organization_id=goal.organization_id, goal=goal)
-        .exclude(outcome=None)
-        .values_list("outcome")
-        .annotate(n=Count("estimate"))
-        .order_by()
-    )
-    outcomes = list(
-        Outcome.objects.filter(organization_id=goal.organization_id, goal=goal).order_by("number")
-    )
-    for outcome in outcomes:
-        outcome.live_tasks = live.get(outcome.pk, 0)  # type: ignore[attr-defined]
-    return outcomes
+    """The goal's outcomes; each carries `.live_tasks` meant to move it. One query."""
+    org = goal.organization_id
+    return list(Outcome.objects.raw(_OUTCOMES_WITH_TASKS, [org, goal.pk, org, goal.pk]))
 
 
 def _hidden_goal(field: str, viewer: Membership | None) -> Any:

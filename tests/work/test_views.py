@@ -103,6 +103,31 @@ def test_the_goal_page_shows_50_tasks_and_links_to_the_rest_in_the_work_list(
     assert f'href="/o/acme/work/?goal={goal.number}"' in html
 
 
+def test_task_titles_with_markup_are_shown_as_text_in_rows_and_check_in_boxes(
+    org, lead, planner, viewer, goal, outcome, client_for
+):
+    title = '<img src=x onerror="alert(1)"> & Co'
+    task = make_task(org, planner, goal, title, outcome=outcome, estimate=2)
+    goal_services.goal_update(organization=org, actor=lead, goal=goal, priority=Priority.P4)
+    shown = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co"
+
+    html = client_for(planner).get(goal_url(org, goal)).content.decode()
+    assert "<img src=x" not in html
+    row = row_of(html, task)
+    assert f'<span class="key">{task.key}</span> {shown}</a>' in row
+    assert f'hx-confirm="Cancel {task.key} {shown}?"' in row  # the suspect row's cancel
+    assert "Confirm link" in row and f'href="#outcome-{outcome.number}"' in row
+    assert '<td class="num">2</td>' in row
+    box = f'id="checkin-{outcome.number}-credit-{task.number}"'
+    assert box in html
+    assert f'{task.key} {shown} <span class="muted">(aims at {outcome.key})</span>' in html
+
+    as_viewer = row_of(client_for(viewer).get(goal_url(org, goal)).content.decode(), task)
+    assert '<span class="badge status-todo">To do</span>' in as_viewer
+    assert "<form" not in as_viewer and "Move" not in as_viewer
+    assert shown in as_viewer and "Suspect" in as_viewer
+
+
 def test_a_viewer_reads_the_goal_page_without_write_forms(org, viewer, goal, outcome, client_for):
     response = client_for(viewer).get(goal_url(org, goal))
     assert response.status_code == 200
