@@ -559,6 +559,10 @@ def main() -> int:
         port=db.get("PORT") or None,
         password=db.get("PASSWORD") or None,
         autocommit=True,
+        # Plan every floor statement for its values, as the app's statements are (Django does
+        # not prepare them): a prepared statement's generic plan, blind to the organization,
+        # can be far slower than the query needs to be.
+        prepare_threshold=None,
     )
     cur = conn.cursor()
     # The floors are the database's least work: no JIT compilation (which PostgreSQL's default

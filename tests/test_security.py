@@ -81,6 +81,20 @@ def test_sessions_expire_after_two_weeks_without_activity(org, admin, client_for
     # Every request renews the expiry...
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
+    # ...at most once an hour: the next request writes nothing...
+    response = client.get(f"/o/{org.slug}/")
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    expiry = Session.objects.get().expire_date
+    # ...until an hour has passed since the last renewal.
+    session = client.session
+    session["renewed_at"] -= 3600
+    session.save()
+    Session.objects.update(expire_date=expiry - timedelta(hours=1))
+    response = client.get(f"/o/{org.slug}/")
+    assert int(response.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) == (
+        settings.SESSION_COOKIE_AGE
+    )
+    assert Session.objects.get().expire_date > expiry
     # ...and once it has passed, the session is gone: back to the login page.
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get(f"/o/{org.slug}/")

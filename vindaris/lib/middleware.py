@@ -1,5 +1,6 @@
 """Small middleware of our own."""
 
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -22,4 +23,30 @@ class VaryOnHtmxMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
+# How often an active session's two-week expiry is pushed back.
+SESSION_RENEW_SECONDS = 60 * 60
+
+
+class SessionRenewalMiddleware:
+    """A session lives SESSION_COOKIE_AGE after its last request, give or take an hour.
+
+    Renewing the expiry on every request (Django's SESSION_SAVE_EVERY_REQUEST) costs a database
+    write, and its transaction, on every page. Here a signed-in session is renewed when it was
+    last renewed more than an hour ago: the session is then marked modified, and
+    SessionMiddleware (outside this one) saves it with a fresh expiry and cookie.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - session.get("renewed_at", 0) >= SESSION_RENEW_SECONDS:
+                session["renewed_at"] = now
         return response
