@@ -78,11 +78,7 @@ def test_sessions_expire_after_two_weeks_without_activity(org, admin, client_for
     client = client_for(admin)
     response = client.get(f"/o/{org.slug}/")
     assert response.status_code == 200
-    # Every request renews the expiry...
-    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
-    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
-    # ...at most once an hour: the next request writes nothing...
-    response = client.get(f"/o/{org.slug}/")
+    # Logging in started the two weeks; a request within the hour writes nothing...
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     expiry = Session.objects.get().expire_date
     # ...until an hour has passed since the last renewal.

@@ -30,6 +30,13 @@ class VaryOnHtmxMiddleware:
 SESSION_RENEW_SECONDS = 60 * 60
 
 
+def mark_session_renewed(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """Logging in starts the session's two weeks: the first requests need not renew it."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session["renewed_at"] = int(time.time())
+
+
 class SessionRenewalMiddleware:
     """A session lives SESSION_COOKIE_AGE after its last request, give or take an hour.
 
