@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
+from . import selectors
 from .models import Membership, Organization, Role
 
 
@@ -23,14 +24,15 @@ class OrgRequest(HttpRequest):
     membership: Membership
 
 
-def get_membership(user: Any, slug: str) -> Membership | None:
+def get_membership(user: Any, slug: str) -> tuple[Membership | None, list[Membership]]:
+    """The user's membership of the organization `slug` (None for an outsider), and all the
+    user's memberships by organization name (the page's organization switcher): one query."""
     if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.select_related("organization", "user")
-        .filter(organization__slug=slug, user=user)
-        .first()
-    )
+        return None, []
+    memberships = selectors.memberships_for_user(user=user)
+    for m in memberships:
+        m.user = user  # the request's own user: no query to reach it
+    return next((m for m in memberships if m.organization.slug == slug), None), memberships
 
 
 def org_view(
@@ -45,7 +47,8 @@ def org_view(
                 if getattr(request, "htmx", False):
                     return HttpResponseClientRedirect(request.get_full_path())
                 return redirect_to_login(request.get_full_path())
-            membership = get_membership(request.user, org_slug)
+            membership, memberships = get_membership(request.user, org_slug)
+            request.user_memberships = memberships  # type: ignore[attr-defined]
             if membership is None:
                 raise Http404("No such organization.")
             if not membership.has_role(min_role):

@@ -11,8 +11,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
     user = request.user
+    known = getattr(request, "user_memberships", None)  # read by org_view already
     return {
         "organization": getattr(request, "organization", None),
         "membership": getattr(request, "membership", None),
-        "nav_memberships": lambda: selectors.memberships_for_user(user=user),  # type: ignore[arg-type]
+        "nav_memberships": (
+            known if known is not None else lambda: selectors.memberships_for_user(user=user)  # type: ignore[arg-type]
+        ),
     }
