@@ -82,43 +82,42 @@ def _membership(cur: Any, t: Target) -> tuple:
     return cur.fetchone()
 
 
-def _members(cur: Any, t: Target) -> list[tuple]:
-    """The assignee choices every task form shows."""
+def _goal_counts(cur: Any, t: Target, goal_id: int, status: str, changed_at: Any) -> dict:
+    """The goal's live work, in all and by outcome, and its done work, each read from its
+    partial index alone."""
     cur.execute(
         """
-        SELECT m.id, u.name, u.email FROM tenancy_membership m
-          JOIN tenancy_user u ON u.id = m.user_id
-         WHERE m.organization_id = %s ORDER BY u.name, u.email
+        SELECT outcome_id, GROUPING(outcome_id), count(*), COALESCE(sum(estimate), 0),
+               count(*) FILTER (WHERE link_confirmed_at < %(changed_at)s)
+          FROM work_task
+         WHERE organization_id = %(org)s AND goal_id = %(goal)s AND status = ANY(%(live)s)
+         GROUP BY ROLLUP (outcome_id)
         """,
-        [t.org_id],
+        {"org": t.org_id, "goal": goal_id, "live": LIVE, "changed_at": changed_at},
     )
-    return cur.fetchall()
-
-
-def _goal_counts(cur: Any, t: Target, goal_id: int) -> dict[str, int]:
+    live = cur.fetchall()
+    _, _, live_tasks, live_effort, suspect = next(row for row in live if row[1])
     cur.execute(
-        """
-        SELECT count(*) FILTER (WHERE t.status = ANY(%(live)s)),
-               COALESCE(sum(t.estimate) FILTER (WHERE t.status = ANY(%(live)s)), 0),
-               count(*) FILTER (WHERE t.status = 'done'),
-               COALESCE(sum(t.estimate) FILTER (WHERE t.status = 'done'), 0),
-               count(*) FILTER (WHERE t.status = ANY(%(live)s)
-                                  AND g.material_change_at > t.link_confirmed_at),
-               count(*) FILTER (WHERE t.status = ANY(%(live)s) AND g.status <> 'active')
-          FROM goals_goal g JOIN work_task t ON t.organization_id = g.organization_id
-                                             AND t.goal_id = g.id
-         WHERE g.organization_id = %(org)s AND g.id = %(goal)s
-        """,
-        {"org": t.org_id, "goal": goal_id, "live": LIVE},
+        "SELECT count(*), COALESCE(sum(estimate), 0) FROM work_task"
+        " WHERE organization_id = %s AND goal_id = %s AND status = 'done'",
+        [t.org_id, goal_id],
     )
-    names = ("live_tasks", "live_effort", "done_tasks", "done_effort", "suspect", "stranded")
-    return dict(zip(names, cur.fetchone(), strict=True))
+    done_tasks, done_effort = cur.fetchone()
+    return {
+        "live_tasks": live_tasks,
+        "live_effort": live_effort,
+        "done_tasks": done_tasks,
+        "done_effort": done_effort,
+        "suspect": suspect,
+        "stranded": live_tasks if status != "active" else 0,
+        "live_by_outcome": {row[0]: row[2] for row in live if not row[1] and row[0]},
+    }
 
 
 def goal_page(cur: Any, t: Target) -> dict[str, Any]:
     """The goal page of the busiest goal: the goal, its path, counts, first tasks (live first),
-    outcomes with their live work, sub-goals with theirs, history, and the task form's
-    choices."""
+    outcomes with their live work, sub-goals with theirs, and history. (The task form's
+    assignee is picked by search: the page lists no members.)"""
     _membership(cur, t)
     cur.execute(
         """
@@ -146,7 +145,7 @@ def goal_page(cur: Any, t: Target) -> dict[str, Any]:
         {"org": t.org_id, "p": goal[10]},
     )
     path = cur.fetchall()
-    counts = _goal_counts(cur, t, goal_id)
+    counts = _goal_counts(cur, t, goal_id, goal[4], goal[8])
     cur.execute(
         """
         SELECT t.number, t.title, t.status, t.estimate, t.due_date, t.kept_reason,
@@ -156,24 +155,24 @@ def goal_page(cur: Any, t: Target) -> dict[str, Any]:
           LEFT JOIN tenancy_membership m ON m.id = t.assignee_id
           LEFT JOIN tenancy_user u ON u.id = m.user_id
          WHERE t.organization_id = %s AND t.goal_id = %s
-         ORDER BY t.status <> ALL(%s), t.number DESC
+         ORDER BY t.status NOT IN ('todo', 'in_progress', 'blocked'), t.number DESC
          LIMIT %s
         """,
-        [t.org_id, goal_id, LIVE, PAGE + 1],
+        [t.org_id, goal_id, PAGE + 1],
     )
     tasks = cur.fetchall()
     cur.execute(
         """
         SELECT o.id, o.number, o.title, o.unit, o.baseline, o.target, o.current, o.direction,
-               o.due_date, count(t.id)
+               o.due_date
           FROM goals_outcome o
-          LEFT JOIN work_task t ON t.outcome_id = o.id AND t.status = ANY(%s)
          WHERE o.organization_id = %s AND o.goal_id = %s
-         GROUP BY o.id ORDER BY o.number
+         ORDER BY o.number
         """,
-        [LIVE, t.org_id, goal_id],
+        [t.org_id, goal_id],
     )
     outcomes = cur.fetchall()
+    live_by_outcome = counts["live_by_outcome"]
     cur.execute(
         """
         SELECT c.number, c.title, c.status, c.priority, u.name, u.email,
@@ -199,23 +198,21 @@ def goal_page(cur: Any, t: Target) -> dict[str, Any]:
         [t.org_id, goal_id],
     )
     history = cur.fetchall()
-    members = _members(cur, t)
     return {
         "goal": goal,
         "path": [n for n, _ in path],
         "counts": counts,
         "tasks": [row[0] for row in tasks[:PAGE]],
         "more_tasks": len(tasks) > PAGE,
-        "outcomes": {row[1]: row[9] for row in outcomes},
+        "outcomes": {row[1]: live_by_outcome.get(row[0], 0) for row in outcomes},
         "children": {row[0]: (row[6], row[7]) for row in children},
         "history": len(history),
-        "members": len(members),
     }
 
 
 def work_list(cur: Any, t: Target) -> dict[str, Any]:
-    """The work list's first page (newest tasks with goal and assignee), and its forms' goal and
-    member choices (every goal for the filter, the active ones for quick add)."""
+    """The work list's first page: the newest tasks with goal and assignee. (Its filters and
+    quick add pick goals and members by search: the page lists neither.)"""
     _membership(cur, t)
     cur.execute(
         """
@@ -232,19 +229,9 @@ def work_list(cur: Any, t: Target) -> dict[str, Any]:
         [t.org_id, PAGE + 1],
     )
     tasks = cur.fetchall()
-    cur.execute(
-        "SELECT id, number, title, status FROM goals_goal WHERE organization_id = %s"
-        " ORDER BY number",
-        [t.org_id],
-    )
-    goals = cur.fetchall()
-    members = _members(cur, t)
     return {
         "tasks": [row[0] for row in tasks[:PAGE]],
         "older": tasks[PAGE - 1][0] if len(tasks) > PAGE else None,
-        "goal_choices": len(goals),
-        "active_goal_choices": sum(1 for g in goals if g[3] == "active"),
-        "members": len(members),
     }
 
 
@@ -256,14 +243,16 @@ def add_task(
     title: str = "Call the three churned accounts",
 ) -> dict[str, Any]:
     """The inline add-task POST on the busiest goal: number, task and its history row written
-    in one transaction; then the goal's new counts and the fresh form's choices."""
+    in one transaction; then the goal's new counts (the page answers with the new row and the
+    counts only)."""
     _membership(cur, t)
     with atomic():
         cur.execute(
-            "SELECT id, status FROM goals_goal WHERE organization_id = %s AND number = %s",
+            "SELECT id, status, material_change_at FROM goals_goal"
+            " WHERE organization_id = %s AND number = %s",
             [t.org_id, t.busiest_goal],
         )
-        goal_id, _ = cur.fetchone()
+        goal_id, status, changed_at = cur.fetchone()
         cur.execute(
             """
             INSERT INTO tenancy_sequence (organization_id, name, value) VALUES (%s, 'task', 1)
@@ -295,15 +284,7 @@ def add_task(
             """,
             [t.org_id, task_id, t.user_id, goal_id],
         )
-    counts = _goal_counts(cur, t, goal_id)
-    cur.execute(
-        "SELECT id, number, title FROM goals_outcome WHERE organization_id = %s AND goal_id = %s"
-        " ORDER BY number",
-        [t.org_id, goal_id],
-    )
-    outcomes = cur.fetchall()
-    members = _members(cur, t)
-    return {"number": number, "counts": counts, "outcomes": len(outcomes), "members": len(members)}
+    return {"number": number, "counts": _goal_counts(cur, t, goal_id, status, changed_at)}
 
 
 # The per-goal coverage rows (traceability_goalcoverage), which the database keeps equal to an

@@ -33,27 +33,27 @@ def outcome_get(
 
 
 def ancestors(*, goal: Goal) -> list[Goal]:
-    """The goal's parents from the root down to its direct parent, in one query."""
+    """The goal's parents from the root down to its direct parent, in one query. What a path
+    shows is loaded (number, title, status, priority); the rest is deferred."""
     if goal.parent_id is None:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
+    return list(
+        Goal.objects.raw(
             """
-            WITH RECURSIVE up(id, parent_id, depth) AS (
-                SELECT id, parent_id, 1 FROM goals_goal
-                 WHERE organization_id = %s AND id = %s
+            WITH RECURSIVE up(id, depth) AS (
+                SELECT id, 1 FROM goals_goal WHERE organization_id = %s AND id = %s
                 UNION ALL
-                SELECT g.id, g.parent_id, up.depth + 1 FROM goals_goal g
-                  JOIN up ON g.id = up.parent_id AND g.organization_id = %s
-                 WHERE up.depth < 1000
+                SELECT g.parent_id, up.depth + 1 FROM goals_goal g
+                  JOIN up ON g.id = up.id AND g.organization_id = %s
+                 WHERE g.parent_id IS NOT NULL AND up.depth < 1000
             )
-            SELECT id, depth FROM up
+            SELECT g.id, g.organization_id, g.number, g.title, g.status, g.priority, g.parent_id
+              FROM up JOIN goals_goal g ON g.id = up.id AND g.organization_id = %s
+             ORDER BY up.depth DESC
             """,
-            [goal.organization_id, goal.parent_id, goal.organization_id],
+            [goal.organization_id, goal.parent_id, goal.organization_id, goal.organization_id],
         )
-        depth_of = dict(cursor.fetchall())
-    goals = Goal.objects.select_related("owner__user").filter(id__in=depth_of)
-    return sorted(goals, key=lambda g: -depth_of[g.pk])
+    )
 
 
 def subtree_ids(*, goal: Goal) -> set[int]:

@@ -66,20 +66,28 @@ class Task(models.Model):
             ),
         ]
         indexes = [
-            # the goal page: a goal's tasks newest first (the closed half of its list) and its
-            # counts by status, read from the index alone (vacuumed pages need no heap visit)
+            # the work list filtered by goal, newest first (with the status filter read from the
+            # index); the goal page's first tasks, live first, are read in the order of
+            # task_tree_order_idx (traceability migration 0003)
             models.Index(
                 fields=["organization", "goal", "-number"],
                 include=["status", "estimate", "link_confirmed_at"],
                 name="task_org_goal_number_idx",
             ),
-            # live work per goal: the goal page's first half, sub-goals' and outcomes' live
-            # counts and effort, index-only
+            # live work per goal: the goal page's counts, its sub-goals' and outcomes' live
+            # counts and effort, index-only (vacuumed pages need no heap visit)
             models.Index(
                 fields=["organization", "goal", "-number"],
                 include=["estimate", "link_confirmed_at", "outcome"],
                 name="task_org_goal_live_idx",
                 condition=Q(status__in=["todo", "in_progress", "blocked"]),
+            ),
+            # done work per goal: the goal page's done share, index-only
+            models.Index(
+                fields=["organization", "goal"],
+                include=["estimate"],
+                name="task_org_goal_done_idx",
+                condition=Q(status="done"),
             ),
             # orphaned work: live tasks without a goal
             models.Index(

@@ -3,18 +3,17 @@ expressed once, as Q objects, so lists, counts and (later) set-based jobs agree 
 "orphaned", "stranded" and "suspect" mean."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     F,
     FilteredRelation,
-    Max,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -59,6 +58,8 @@ class GoalCounts:
     done_effort: int
     suspect: int
     stranded: int
+    # live tasks aimed at each of the goal's outcomes (by outcome id; those with none left out)
+    live_by_outcome: dict[int, int] = field(default_factory=dict)
 
     @property
     def done_share(self) -> int:
@@ -66,56 +67,61 @@ class GoalCounts:
         return round(100 * self.done_effort / total) if total else 0
 
 
+_LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE_STATUSES) + ")"
+
+
+# A goal's live work by outcome (outcome NULL: aimed at none), counted from
+# task_org_goal_live_idx alone; its done work, from task_org_goal_done_idx alone; and the goal's
+# status, read with them so the counts never go by a stale copy. Two short index scans, where
+# grouping all of its tasks by status would read every one.
+_GOAL_COUNTS = f"""
+    SELECT 'live', outcome_id, count(estimate), sum(estimate),
+           count(estimate) FILTER (WHERE link_confirmed_at < (
+               SELECT material_change_at FROM {Goal._meta.db_table}
+                WHERE organization_id = %(org)s AND id = %(goal)s)),
+           NULL
+      FROM {Task._meta.db_table}
+     WHERE organization_id = %(org)s AND goal_id = %(goal)s AND status IN {_LIVE_SQL}
+     GROUP BY outcome_id
+    UNION ALL
+    SELECT 'done', NULL, count(estimate), COALESCE(sum(estimate), 0), 0, NULL
+      FROM {Task._meta.db_table}
+     WHERE organization_id = %(org)s AND goal_id = %(goal)s AND status = %(done)s
+    UNION ALL
+    SELECT 'goal', NULL, 0, 0, 0, status
+      FROM {Goal._meta.db_table} WHERE organization_id = %(org)s AND id = %(goal)s
+"""  # noqa: S608 - the table names and the live statuses are constants; values are parameters
+
+
 def goal_counts(*, goal: Goal) -> GoalCounts:
-    """Counts of the goal's own tasks, in one query: its tasks grouped by status, read from
-    task_org_goal_number_idx alone (status, estimate and link_confirmed_at are in it), with the
-    goal's current status and last material change. A member who sees the goal sees all of its
+    """Counts of the goal's own tasks, in one query. A member who sees the goal sees all of its
     own tasks."""
-    this_goal = Goal.objects.filter(pk=goal.pk)
-    changed_at = Subquery(this_goal.values("material_change_at")[:1])
-    by_status = {
-        row["status"]: row
-        for row in Task.objects.filter(organization_id=goal.organization_id, goal=goal)
-        .values("status")
-        .annotate(
-            # estimate is never NULL: counting it counts the tasks without reading their ids
-            tasks=Count("estimate"),
-            effort=Sum("estimate"),
-            unconfirmed=Count("estimate", filter=Q(link_confirmed_at__lt=changed_at)),
-            goal_status=Max(Subquery(this_goal.values("status")[:1])),
-        )
-        .order_by()
-    }
-    live = [row for status, row in by_status.items() if status in LIVE_STATUSES]
-    done = by_status.get(TaskStatus.DONE, {})
-    live_tasks = sum(row["tasks"] for row in live)
-    # STRANDED and SUSPECT, seen from the goal
-    active = all(row["goal_status"] == GoalStatus.ACTIVE for row in live)
+    params = {"org": goal.organization_id, "goal": goal.pk, "done": TaskStatus.DONE}
+    with connection.cursor() as cursor:
+        cursor.execute(_GOAL_COUNTS, params)
+        rows = cursor.fetchall()
+    live = [row for row in rows if row[0] == "live"]
+    (_, _, done_tasks, done_effort, _, _) = next(row for row in rows if row[0] == "done")
+    # (a goal deleted meanwhile has no row: it is not active)
+    status = next((row[5] for row in rows if row[0] == "goal"), None)
+    live_tasks = sum(row[2] for row in live)
     return GoalCounts(
         live_tasks=live_tasks,
-        live_effort=sum(row["effort"] for row in live),
-        done_tasks=done.get("tasks", 0),
-        done_effort=done.get("effort", 0),
-        suspect=sum(row["unconfirmed"] for row in live),
-        stranded=0 if active else live_tasks,
+        live_effort=sum(row[3] for row in live),
+        done_tasks=done_tasks,
+        done_effort=done_effort,
+        # SUSPECT, seen from the goal: live work linked before its last material change
+        suspect=sum(row[4] for row in live),
+        # STRANDED: all of the goal's live work, when the goal is not active
+        stranded=0 if status == GoalStatus.ACTIVE else live_tasks,
+        live_by_outcome={row[1]: row[2] for row in live if row[1] is not None},
     )
 
 
-# The goal page's tasks: the newest live ones, then the newest closed ones. Each half is read in
-# index order (task_org_goal_live_idx, task_org_goal_number_idx) and stops at `limit`, however
-# many tasks the goal has; sorting them all for "live first" is what this avoids.
-_LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE_STATUSES) + ")"
-_TASKS_OF_GOAL = f"""
-    SELECT id FROM (
-        (SELECT id, number, 0 AS closed FROM {Task._meta.db_table}
-          WHERE organization_id = %s AND goal_id = %s AND status IN {_LIVE_SQL}
-          ORDER BY number DESC LIMIT %s)
-        UNION ALL
-        (SELECT id, number, 1 FROM {Task._meta.db_table}
-          WHERE organization_id = %s AND goal_id = %s AND status NOT IN {_LIVE_SQL}
-          ORDER BY number DESC LIMIT %s)
-    ) picked ORDER BY closed, number DESC LIMIT %s
-"""  # noqa: S608 - the table name and the live statuses are constants; values are parameters
+# The goal page's tasks: live first, then newest. Ordered by the expression of
+# task_tree_order_idx (written as there), so the first page is read in index order and stops at
+# `limit`, however many tasks the goal has.
+_IS_CLOSED = RawSQL(f"{Task._meta.db_table}.status NOT IN {_LIVE_SQL}", [])  # noqa: S611
 
 
 # What a task row shows (templates/work/_task_rows.html) and its flags and credit boxes need:
@@ -143,16 +149,15 @@ _TASK_ROW_FIELDS = (
 def tasks_of_goal(*, goal: Goal, limit: int = PAGE_SIZE) -> list[Task]:
     """The goal's tasks, live first then most recent, at most `limit`; outcome and assignee
     loaded, `goal` set. One query, whatever the number of tasks."""
-    org = goal.organization_id
-    picked = RawSQL(_TASKS_OF_GOAL, [org, goal.pk, limit, org, goal.pk, limit, limit])  # noqa: S611
     tasks = list(
-        Task.objects.filter(organization_id=org, pk__in=picked)
+        Task.objects.filter(organization_id=goal.organization_id, goal=goal)
         .select_related("outcome", "assignee__user")
         .only(*_TASK_ROW_FIELDS)
+        .order_by(_IS_CLOSED.asc(), "-number")[:limit]
     )
     for task in tasks:
         task.goal = goal
-    return sorted(tasks, key=lambda t: (not t.is_live, -t.number))
+    return tasks
 
 
 def children_with_counts(*, goal: Goal, viewer: Membership | None) -> QuerySet[Goal]:
@@ -176,27 +181,13 @@ def children_with_counts(*, goal: Goal, viewer: Membership | None) -> QuerySet[G
     )
 
 
-# The goal's outcomes with the live tasks aimed at each: those are counted once for the goal,
-# from task_org_goal_live_idx alone, then joined to the outcomes (joining each outcome to its
-# tasks, PostgreSQL would visit every task row instead).
-_OUTCOMES_WITH_TASKS = f"""
-    SELECT o.*, COALESCE(live.n, 0) AS live_tasks
-      FROM {Outcome._meta.db_table} o
-      LEFT JOIN (
-        SELECT outcome_id, COUNT(estimate) AS n FROM {Task._meta.db_table}
-         WHERE organization_id = %s AND goal_id = %s AND status IN {_LIVE_SQL}
-           AND outcome_id IS NOT NULL
-         GROUP BY outcome_id
-      ) live ON live.outcome_id = o.id
-     WHERE o.organization_id = %s AND o.goal_id = %s
-     ORDER BY o.number
-"""  # noqa: S608 - the table names and the live statuses are constants; values are parameters
-
-
-def outcomes_with_tasks(*, goal: Goal) -> list[Outcome]:
-    """The goal's outcomes; each carries `.live_tasks` meant to move it. One query."""
-    org = goal.organization_id
-    return list(Outcome.objects.raw(_OUTCOMES_WITH_TASKS, [org, goal.pk, org, goal.pk]))
+def outcomes_with_tasks(*, goal: Goal, counts: GoalCounts) -> list[Outcome]:
+    """The goal's outcomes; each carries `.live_tasks` meant to move it, from the goal's
+    `counts`. One query."""
+    outcomes = list(goal_selectors.outcomes_of(goal=goal))
+    for outcome in outcomes:
+        outcome.live_tasks = counts.live_by_outcome.get(outcome.pk, 0)  # type: ignore[attr-defined]
+    return outcomes
 
 
 def _hidden_goal(field: str, viewer: Membership | None) -> Any:

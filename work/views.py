@@ -99,12 +99,15 @@ class OutcomeCard:
     credit_tasks: list[Task]
 
 
-def _goal_fragment_context(request: OrgRequest, goal: Goal, **extra: Any) -> dict[str, Any]:
-    """What every fragment of the goal page needs: the goal, its counts, the viewer's rights."""
+def _goal_fragment_context(
+    request: OrgRequest, goal: Goal, counts: selectors.GoalCounts | None = None, **extra: Any
+) -> dict[str, Any]:
+    """What every fragment of the goal page needs: the goal, its counts (read unless given), the
+    viewer's rights."""
     goal_url = _goal_url(request, goal)
     return {
         "goal": goal,
-        "counts": selectors.goal_counts(goal=goal),
+        "counts": counts or selectors.goal_counts(goal=goal),
         "can_plan": request.membership.can_plan,
         "can_lead": request.membership.can_lead,
         "goal_url": goal_url,
@@ -114,11 +117,11 @@ def _goal_fragment_context(request: OrgRequest, goal: Goal, **extra: Any) -> dic
 
 
 def _outcome_cards(
-    goal: Goal, tasks: list[Task], forms: dict[int, CheckInForm]
+    goal: Goal, counts: selectors.GoalCounts, tasks: list[Task], forms: dict[int, CheckInForm]
 ) -> list[OutcomeCard]:
     creditable = [t for t in tasks if t.status != TaskStatus.CANCELLED]
     cards = []
-    for outcome in selectors.outcomes_with_tasks(goal=goal):
+    for outcome in selectors.outcomes_with_tasks(goal=goal, counts=counts):
         own = [t for t in creditable if t.outcome_id == outcome.pk]
         others = [t for t in creditable if t.outcome_id != outcome.pk]
         form = forms.get(outcome.pk) or CheckInForm(goal=goal, outcome=outcome)
@@ -137,7 +140,8 @@ def _goal_page_context(
     tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS + 1)
     more_tasks = len(tasks) > GOAL_PAGE_TASKS
     tasks = tasks[:GOAL_PAGE_TASKS]
-    outcome_cards = _outcome_cards(goal, tasks, check_in_forms or {})
+    counts = selectors.goal_counts(goal=goal)
+    outcome_cards = _outcome_cards(goal, counts, tasks, check_in_forms or {})
     task_form = task_form or GoalTaskForm(
         organization=request.organization, goal=goal, initial={"estimate": 1}
     )
@@ -145,6 +149,7 @@ def _goal_page_context(
     return _goal_fragment_context(
         request,
         goal,
+        counts,
         path=goal_selectors.ancestors(goal=goal),
         tasks=tasks,
         more_tasks=more_tasks,
@@ -231,12 +236,15 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
         return render(request, "work/goal_detail.html", ctx)
     forms = {} if saved else {outcome.pk: form}
     tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS)
-    card = next((c for c in _outcome_cards(goal, tasks, forms) if c.outcome.pk == outcome.pk), None)
+    counts = selectors.goal_counts(goal=goal)
+    cards = _outcome_cards(goal, counts, tasks, forms)
+    card = next((c for c in cards if c.outcome.pk == outcome.pk), None)
     if card is None:  # deleted meanwhile
         raise Http404("No such outcome.")
     ctx = _goal_fragment_context(
         request,
         goal,
+        counts,
         card=card,
         can_change_goal=can_change(goal, request.membership),
         history=list(goal_selectors.goal_history(goal=goal)),
