@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from goals import selectors as goal_selectors
@@ -94,7 +94,9 @@ def _goal_list_url(request: OrgRequest) -> str:
 @dataclass
 class OutcomeCard:
     outcome: Outcome
-    form: CheckInForm
+    # The check-in form, when open: a planner opens it from the card (htmx, or the goal page
+    # with ?check_in=<outcome number>); a page does not draw one per outcome.
+    form: CheckInForm | None
     # Tasks a check-in may credit: those shown on the page, the outcome's own first.
     credit_tasks: list[Task]
 
@@ -117,16 +119,31 @@ def _goal_fragment_context(
 
 
 def _outcome_cards(
-    goal: Goal, counts: selectors.GoalCounts, tasks: list[Task], forms: dict[int, CheckInForm]
+    goal: Goal,
+    counts: selectors.GoalCounts,
+    tasks: list[Task],
+    forms: dict[int, CheckInForm],
+    open_number: int | None = None,
 ) -> list[OutcomeCard]:
+    """The goal's outcome cards; those in `forms` (by outcome id) with their check-in open, and
+    that of outcome number `open_number` with a fresh one."""
     creditable = [t for t in tasks if t.status != TaskStatus.CANCELLED]
     cards = []
     for outcome in selectors.outcomes_with_tasks(goal=goal, counts=counts):
-        own = [t for t in creditable if t.outcome_id == outcome.pk]
-        others = [t for t in creditable if t.outcome_id != outcome.pk]
-        form = forms.get(outcome.pk) or CheckInForm(goal=goal, outcome=outcome)
+        form = forms.get(outcome.pk)
+        if form is None and outcome.number == open_number:
+            form = _opened_check_in(goal, outcome)
+        own = [t for t in creditable if t.outcome_id == outcome.pk] if form else []
+        others = [t for t in creditable if t.outcome_id != outcome.pk] if form else []
         cards.append(OutcomeCard(outcome=outcome, form=form, credit_tasks=own + others))
     return cards
+
+
+def _opened_check_in(goal: Goal, outcome: Outcome) -> CheckInForm:
+    """A fresh check-in form, opened by the planner: the cursor goes to its first field."""
+    form = CheckInForm(goal=goal, outcome=outcome)
+    form.fields["value"].widget.attrs["autofocus"] = True
+    return form
 
 
 def _goal_page_context(
@@ -135,13 +152,17 @@ def _goal_page_context(
     *,
     task_form: GoalTaskForm | None = None,
     check_in_forms: dict[int, CheckInForm] | None = None,
+    open_check_in: int | None = None,
 ) -> dict[str, Any]:
-    """The whole goal page, in a fixed number of queries whatever the number of tasks."""
+    """The whole goal page, in a fixed number of queries whatever the number of tasks; the
+    check-in of outcome number `open_check_in` open (or those of `check_in_forms`)."""
     tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS + 1)
     more_tasks = len(tasks) > GOAL_PAGE_TASKS
     tasks = tasks[:GOAL_PAGE_TASKS]
     counts = selectors.goal_counts(goal=goal)
-    outcome_cards = _outcome_cards(goal, counts, tasks, check_in_forms or {})
+    if not request.membership.can_plan:
+        open_check_in = None
+    outcome_cards = _outcome_cards(goal, counts, tasks, check_in_forms or {}, open_check_in)
     task_form = task_form or GoalTaskForm(
         organization=request.organization, goal=goal, initial={"estimate": 1}
     )
@@ -164,8 +185,13 @@ def _goal_page_context(
 
 @org_view()
 def goal_detail(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """The goal page; ?check_in=<outcome number> opens that outcome's check-in (what the card's
+    "Check in" link asks for without JavaScript)."""
     goal = goal_or_404(request, goal_number)
-    return render(request, "work/goal_detail.html", _goal_page_context(request, goal))
+    check_in = request.GET.get("check_in", "")
+    open_check_in = int(check_in) if check_in.isdigit() and len(check_in) < 10 else None
+    ctx = _goal_page_context(request, goal, open_check_in=open_check_in)
+    return render(request, "work/goal_detail.html", ctx)
 
 
 @org_view(min_role=Role.PLANNER)
@@ -206,10 +232,17 @@ def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
 
 
 @org_view(min_role=Role.PLANNER)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
+    """GET opens the outcome's check-in on its card (htmx) or on the goal page; POST records it."""
     outcome = outcome_or_404(request, outcome_number)
     goal = goal_or_404(request, outcome.goal.number)
+    if request.method == "GET":
+        if not _is_fragment(request):
+            return redirect(
+                f"{_goal_url(request, goal)}?check_in={outcome.number}#outcome-{outcome.number}"
+            )
+        return _check_in_card(request, goal, outcome, _opened_check_in(goal, outcome))
     form = CheckInForm(request.POST, goal=goal, outcome=outcome)
     saved = False
     if form.is_valid():
@@ -234,10 +267,24 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
     elif not _is_fragment(request):
         ctx = _goal_page_context(request, goal, check_in_forms={outcome.pk: form})
         return render(request, "work/goal_detail.html", ctx)
-    forms = {} if saved else {outcome.pk: form}
+    response = _check_in_card(request, goal, outcome, None if saved else form, history=saved)
+    response.status_code = 200 if saved else 422
+    return response
+
+
+def _check_in_card(
+    request: OrgRequest,
+    goal: Goal,
+    outcome: Outcome,
+    form: CheckInForm | None,
+    *,
+    history: bool = False,
+) -> HttpResponse:
+    """The outcome's card, its check-in open with `form` (or closed), and with `history` the
+    goal's history and the messages out of band."""
     tasks = selectors.tasks_of_goal(goal=goal, limit=GOAL_PAGE_TASKS)
     counts = selectors.goal_counts(goal=goal)
-    cards = _outcome_cards(goal, counts, tasks, forms)
+    cards = _outcome_cards(goal, counts, tasks, {outcome.pk: form} if form else {})
     card = next((c for c in cards if c.outcome.pk == outcome.pk), None)
     if card is None:  # deleted meanwhile
         raise Http404("No such outcome.")
@@ -247,9 +294,11 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
         counts,
         card=card,
         can_change_goal=can_change(goal, request.membership),
-        history=list(goal_selectors.goal_history(goal=goal)),
     )
-    return render(request, "work/goal_detail.html#check-in-done", ctx, status=200 if saved else 422)
+    if history:
+        ctx["history"] = list(goal_selectors.goal_history(goal=goal))
+        return render(request, "work/goal_detail.html#check-in-done", ctx)
+    return render(request, "work/goal_detail.html#check-in-card", ctx)
 
 
 @org_view(min_role=Role.PLANNER)

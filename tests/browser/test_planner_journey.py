@@ -174,6 +174,8 @@ def test_a_planner_checks_in_an_outcome_and_changes_status_inline(
     mark_the_window(page)
 
     card = page.locator(f"#outcome-{outcome.number}")
+    card.get_by_role("link", name="Check in").click()
+    expect(card.get_by_label("New value")).to_be_focused()
     card.get_by_label("New value").fill("150")
     card.get_by_text("What moved this?").click()
     card.get_by_label("T-1 Launch the pricing page").check()

@@ -118,6 +118,9 @@ def test_task_titles_with_markup_are_shown_as_text_in_rows_and_check_in_boxes(
     assert f'hx-confirm="Cancel {task.key} {shown}?"' in row  # the suspect row's cancel
     assert "Confirm link" in row and f'href="#outcome-{outcome.number}"' in row
     assert '<td class="num">2</td>' in row
+    opened = client_for(planner).get(f"{goal_url(org, goal)}?check_in={outcome.number}")
+    html = opened.content.decode()
+    assert "<img src=x" not in html
     box = f'id="checkin-{outcome.number}-credit-{task.number}"'
     assert box in html
     assert f'{task.key} {shown} <span class="muted">(aims at {outcome.key})</span>' in html
@@ -399,6 +402,53 @@ def test_a_planner_checks_in_an_outcome_crediting_the_tasks_that_moved_it(
     check_in = CheckIn.objects.get(outcome=outcome)
     assert check_in.value == Decimal("150") and check_in.author == planner
     assert list(CheckInCredit.objects.values_list("task", flat=True)) == [task.pk]
+
+
+def test_the_goal_page_opens_a_check_in_only_when_a_planner_asks(
+    org, planner, viewer, goal, outcome, client_for, htmx_headers
+):
+    check_in_url = f"/o/acme/outcomes/{outcome.number}/check-in/"
+    closed = client_for(planner).get(goal_url(org, goal)).content.decode()
+    assert 'name="value"' not in closed  # no check-in form drawn per outcome
+    link = re.search(r'<a class="button secondary" href="([^"]+)"\s+hx-get="([^"]+)"', closed)
+    assert link.groups() == (
+        f"{goal_url(org, goal)}?check_in={outcome.number}#outcome-{outcome.number}",
+        check_in_url,
+    )
+
+    # with htmx, the card comes back with its form open, the cursor in the new value
+    card = client_for(planner).get(check_in_url, **htmx_headers)
+    assert card.status_code == 200
+    html = card.content.decode()
+    assert html.lstrip().startswith(f'<div id="outcome-{outcome.number}"')
+    assert re.search(r'<input type="number" name="value"[^>]* autofocus', html)
+    # without it, the goal page with the form open
+    redirect = client_for(planner).get(check_in_url)
+    assert redirect.status_code == 302
+    assert redirect["Location"] == link.group(1)
+    opened = client_for(planner).get(redirect["Location"]).content.decode()
+    assert opened.count('name="value"') == 1 and "Check in O-" in opened
+
+    # a viewer can neither open one nor get one drawn; a number that is no outcome opens nothing
+    assert client_for(viewer).get(check_in_url, **htmx_headers).status_code == 403
+    as_viewer = client_for(viewer).get(f"{goal_url(org, goal)}?check_in={outcome.number}")
+    assert 'name="value"' not in as_viewer.content.decode()
+    for junk in ("999", "x", "-1", "9" * 40):
+        page = client_for(planner).get(f"{goal_url(org, goal)}?check_in={junk}")
+        assert page.status_code == 200 and 'name="value"' not in page.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_a_check_in_closes_its_form_when_recorded_and_keeps_it_open_with_errors(
+    org, planner, outcome, client_for, htmx_headers
+):
+    url = f"/o/acme/outcomes/{outcome.number}/check-in/"
+    rejected = client_for(planner).post(url, {"value": "a lot"}, **htmx_headers)
+    assert rejected.status_code == 422 and 'name="value"' in rejected.content.decode()
+    recorded = client_for(planner).post(url, {"value": "120"}, **htmx_headers)
+    assert recorded.status_code == 200
+    card = recorded.content.decode().split('<section id="goal-')[0]
+    assert 'name="value"' not in card and "Check in<span" in card
 
 
 def test_a_check_in_credits_only_tasks_of_the_outcomes_goal(
