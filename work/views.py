@@ -109,7 +109,7 @@ def _goal_fragment_context(
     goal_url = _goal_url(request, goal)
     return {
         "goal": goal,
-        "counts": counts or selectors.goal_counts(goal=goal),
+        "counts": counts if counts is not None else selectors.goal_counts(goal=goal),
         "can_plan": request.membership.can_plan,
         "can_lead": request.membership.can_lead,
         "goal_url": goal_url,
