@@ -300,13 +300,10 @@ _FIGURES = """
 # Starved goals among `{goals}`: active, past the grace period, with no live work of their own
 # and none below, found by walking down from them only through goals without live work (a goal
 # with some covers everything above it).
-_STARVED = """
-    bare(candidate, id, live) AS (
-        SELECT g.id, g.id, false
-          FROM goals_goal g LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
-         WHERE g.organization_id = %(org)s AND {goals} AND g.status = 'active'
-           AND COALESCE(g.activated_at, g.created_at) <= %(activated_before)s
-           AND COALESCE(c.live_tasks, 0) = 0
+# The walk down from candidate goals in `bare(candidate, id, live)`, whose first rows the
+# caller writes: through goals without live work only; a candidate is starved when the walk met
+# none.
+_WALK_DOWN = """
         UNION ALL
         SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0
           FROM bare b
@@ -318,6 +315,18 @@ _STARVED = """
         SELECT candidate FROM bare GROUP BY candidate HAVING NOT bool_or(live)
     )
 """
+
+# Starved goals among `{goals}`: active, past the grace period, with no live work of their own
+# and none below, found by walking down from them only through goals without live work (a goal
+# with some covers everything above it).
+_STARVED = f"""
+    bare(candidate, id, live) AS (
+        SELECT g.id, g.id, false
+          FROM goals_goal g LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
+         WHERE g.organization_id = %(org)s AND {{goals}} AND g.status = 'active'
+           AND COALESCE(g.activated_at, g.created_at) <= %(activated_before)s
+           AND COALESCE(c.live_tasks, 0) = 0
+    {_WALK_DOWN}"""  # noqa: S608 - constant SQL; `goals` is filled with constant SQL too
 
 WEIGHTS = {1: 8, 2: 4, 3: 2, 4: 1}
 _WEIGHT_SQL = "CASE g.priority WHEN 1 THEN 8 WHEN 2 THEN 4 WHEN 3 THEN 2 ELSE 1 END"
@@ -364,16 +373,7 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
         ),
         bare(candidate, id, live) AS (
             SELECT goal_id, goal_id, false FROM figures WHERE starvable AND live_tasks = 0
-            UNION ALL
-            SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0
-              FROM bare b
-              JOIN goals_goal g ON g.parent_id = b.id AND g.organization_id = %(org)s
-              LEFT JOIN traceability_goalcoverage c ON c.goal_id = g.id
-             WHERE NOT b.live
-        ),
-        starved(goal_id) AS (
-            SELECT candidate FROM bare GROUP BY candidate HAVING NOT bool_or(live)
-        )
+        {_WALK_DOWN}
         SELECT COALESCE(sum(live_effort), 0)::bigint,
                COALESCE(sum(live_effort) FILTER (WHERE active), 0)::bigint,
                COALESCE(sum(live_tasks) FILTER (WHERE goal_id IS NULL), 0)::bigint,

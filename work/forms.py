@@ -8,6 +8,7 @@ what the member may choose, with suggestions in a <datalist> that htmx fills whe
 the focus and refreshes as they type (`work.views.pick_*`). Without JavaScript, typing a key
 ("G-12"), a title, a name or an email works the same."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,7 +101,7 @@ class PickerInput(forms.TextInput):
         return format_html('{}<datalist id="{}"></datalist>', html, list_id)
 
 
-class PickField(forms.Field):
+class PickField(forms.Field, ABC):
     """One object named by the text a person typed, among `queryset` (set by the form).
     Subclasses say how text names objects (`find`) and how an object is written (`text_of`)."""
 
@@ -116,8 +117,9 @@ class PickField(forms.Field):
         super().__init__(**kwargs)
         self.queryset = queryset
 
+    @abstractmethod
     def find(self, text: str) -> list[Any]:
-        raise NotImplementedError
+        """The objects of `queryset` that `text` names (one when it names one)."""
 
     def text_of(self, obj: Any) -> str:
         return str(obj)
