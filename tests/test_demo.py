@@ -12,7 +12,7 @@ from goals.models import CheckIn, Goal, GoalStatus, Outcome
 from goals.visibility import can_change, is_visible
 from vindaris import demo
 from vindaris.tenancy.models import Membership, Organization
-from work import selectors as work_selectors
+from work import gaps
 from work.models import LIVE, CheckInCredit, Task, TaskEvent, TaskStatus
 
 
@@ -78,15 +78,15 @@ def test_acme_has_eighty_four_tasks_of_every_status(seeded):
 def test_acme_shows_every_kind_of_gap(seeded):
     acme = seeded["acme"]
     assert acme.allow_goalless_work
-    assert gap(work_selectors.ORPHANED, acme) == 5
-    assert gap(work_selectors.STRANDED, acme) == 5
-    assert gap(work_selectors.KEPT, acme) == 1
-    assert gap(work_selectors.SUSPECT, acme) == 10
+    assert gap(gaps.ORPHANED, acme) == 5
+    assert gap(gaps.STRANDED, acme) == 5
+    assert gap(gaps.KEPT, acme) == 1
+    assert gap(gaps.SUSPECT, acme) == 10
     on_hold = Goal.objects.get(organization=acme, status=GoalStatus.ON_HOLD)
     assert on_hold.title == "Win back churned accounts"
     lowered = Goal.objects.get(organization=acme, title="Rewrite the help center")
     assert lowered.material_change == "priority lowered P2 → P3"
-    assert Task.objects.filter(work_selectors.SUSPECT, goal=lowered).count() == 6
+    assert Task.objects.filter(gaps.SUSPECT, goal=lowered).count() == 6
     assert starved(acme) == ["Fix the accessibility audit findings"]
 
 
@@ -96,7 +96,7 @@ def test_globex_has_a_smaller_strategy_of_its_own(seeded):
     assert Goal.objects.filter(organization=globex, parent=None).count() == 1
     assert Task.objects.filter(organization=globex).count() == 10
     assert not globex.allow_goalless_work
-    assert gap(work_selectors.ORPHANED, globex) == 0
+    assert gap(gaps.ORPHANED, globex) == 0
     assert starved(globex) == []
     # Nothing of one organization points at the other.
     for org, other in ((globex, acme), (acme, globex)):

@@ -42,7 +42,7 @@ from goals.models import (
 )
 from vindaris.tenancy.models import Membership, Organization, User
 from work.models import LIVE, LIVE_STATUSES, Task
-from work.selectors import KEPT, ORPHANED, STRANDED, SUSPECT
+from work.gaps import KEPT, ORPHANED, STRANDED, SUSPECT
 
 from .models import OPEN, DigestSent, Flag, FlagKind, GoalCoverage, Snapshot
 

@@ -5,17 +5,10 @@ from django.db.models import Q
 from goals.models import CheckIn, Goal, Outcome
 from vindaris.tenancy.models import Membership, Organization
 
+from . import gaps
+from .gaps import LIVE, LIVE_STATUSES, TaskStatus
 
-class TaskStatus(models.TextChoices):
-    TODO = "todo", "To do"
-    IN_PROGRESS = "in_progress", "In progress"
-    BLOCKED = "blocked", "Blocked"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-LIVE_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
-LIVE = Q(status__in=LIVE_STATUSES)
+__all__ = ["LIVE", "LIVE_STATUSES", "TaskStatus"]
 
 
 class Origin(models.TextChoices):
@@ -108,28 +101,29 @@ class Task(models.Model):
     def key(self) -> str:
         return f"T-{self.number}"
 
+    # The gap rules are work.gaps'; these read them for one loaded task.
     @property
     def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES
+        return gaps.is_live(self.status)
 
     @property
     def is_orphaned(self) -> bool:
-        return self.is_live and self.goal_id is None
+        return gaps.is_orphaned(self)
 
     @property
     def is_stranded(self) -> bool:
         """Needs `goal` loaded: live work under a goal that is not active."""
-        return self.is_live and self.goal is not None and not self.goal.is_active
+        return gaps.is_stranded(self)
+
+    @property
+    def is_kept(self) -> bool:
+        """Needs `goal` loaded: stranded work someone chose to keep."""
+        return gaps.is_kept(self)
 
     @property
     def is_suspect(self) -> bool:
         """Needs `goal` loaded: the goal changed materially since the link was confirmed."""
-        return (
-            self.is_live
-            and self.goal is not None
-            and self.goal.material_change_at is not None
-            and self.goal.material_change_at > self.link_confirmed_at
-        )
+        return gaps.is_suspect(self)
 
 
 class TaskEvent(models.Model):

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     Case,
-    F,
     Q,
     QuerySet,
     Value,
@@ -22,16 +21,11 @@ from goals.models import Goal, GoalStatus, Outcome
 from goals.visibility import sees_everything, visible_q
 from vindaris.tenancy.models import Membership, Organization
 
-from .models import LIVE, LIVE_STATUSES, CheckInCredit, Task, TaskEvent, TaskStatus
+from .gaps import LIVE, LIVE_SQL_LIST, TASK_GAP_Q, TaskGap
+from .models import CheckInCredit, Task, TaskEvent, TaskStatus
 
-# The gaps, as conditions on Task rows.
-ORPHANED = LIVE & Q(goal__isnull=True)
-STRANDED = LIVE & Q(goal__isnull=False) & ~Q(goal__status=GoalStatus.ACTIVE)
-SUSPECT = LIVE & Q(goal__material_change_at__gt=F("link_confirmed_at"))
-# A stranded task someone chose to keep, until its goal changes again.
-KEPT = STRANDED & ~Q(kept_reason="") & ~SUSPECT
-
-GAPS = {"orphaned": ORPHANED, "stranded": STRANDED, "suspect": SUSPECT}
+# The work list's gap filters (the rules are work.gaps').
+GAPS = {str(k): TASK_GAP_Q[k] for k in (TaskGap.ORPHANED, TaskGap.STRANDED, TaskGap.SUSPECT)}
 
 PAGE_SIZE = 50
 
@@ -63,7 +57,7 @@ class GoalCounts:
         return round(100 * self.done_effort / total) if total else 0
 
 
-_LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE_STATUSES) + ")"
+_LIVE_SQL = LIVE_SQL_LIST
 
 
 # A goal's live work by outcome (outcome NULL: aimed at none), counted from

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from goals import selectors, services
 from goals.models import CheckIn, Goal, GoalEvent, GoalStatus, Outcome, Priority
 from tests.builders import make_goal, make_outcome, make_task
+from work import gaps
 from work import selectors as work_selectors
 from work import services as work_services
 from work.models import Task, TaskStatus
@@ -42,11 +43,11 @@ def numbers(condition, org) -> set[int]:
 
 
 def suspect(org) -> set[int]:
-    return numbers(work_selectors.SUSPECT, org)
+    return numbers(gaps.SUSPECT, org)
 
 
 def stranded(org) -> set[int]:
-    return numbers(work_selectors.STRANDED, org)
+    return numbers(gaps.STRANDED, org)
 
 
 def reload(goal: Goal) -> Goal:
@@ -315,7 +316,7 @@ def goal_with_work(org, lead, planner):
 
 
 def live_numbers(tasks: dict[str, Task]) -> set[int]:
-    return {t.number for s, t in tasks.items() if s in work_selectors.LIVE_STATUSES}
+    return {t.number for s, t in tasks.items() if s in gaps.LIVE_STATUSES}
 
 
 def test_leaving_active_strands_live_work_at_once_and_returning_frees_it(org, lead, goal_with_work):

@@ -19,7 +19,7 @@ from traceability.models import GoalCoverage
 from traceability.selectors import TASK_FLAG_CONDITIONS
 from work import services as work_services
 from work.models import LIVE, Origin, Task, TaskStatus
-from work.selectors import KEPT, SUSPECT
+from work.gaps import KEPT, SUSPECT
 
 FIGURES = (
     "tasks",

@@ -13,7 +13,7 @@ from traceability import selectors, services
 from traceability.models import Flag, FlagKind, Resolution
 from work import services as work_services
 from work.models import Task
-from work.selectors import KEPT, ORPHANED, STRANDED, SUSPECT
+from work.gaps import KEPT, ORPHANED, STRANDED, SUSPECT
 
 
 def open_flags(org) -> set[tuple[str, int]]:
