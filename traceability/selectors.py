@@ -41,8 +41,8 @@ from goals.models import (
     Priority,
 )
 from vindaris.tenancy.models import Membership, Organization, User
-from work.models import LIVE, LIVE_STATUSES, Task
 from work.gaps import KEPT, ORPHANED, STRANDED, SUSPECT
+from work.models import LIVE, LIVE_STATUSES, Task
 
 from .models import OPEN, DigestSent, Flag, FlagKind, GoalCoverage, Snapshot
 

@@ -18,8 +18,8 @@ from traceability import services
 from traceability.models import GoalCoverage
 from traceability.selectors import TASK_FLAG_CONDITIONS
 from work import services as work_services
-from work.models import LIVE, Origin, Task, TaskStatus
 from work.gaps import KEPT, SUSPECT
+from work.models import LIVE, Origin, Task, TaskStatus
 
 FIGURES = (
     "tasks",

@@ -12,8 +12,8 @@ from tests.traceability.conftest import build_gaps
 from traceability import selectors, services
 from traceability.models import Flag, FlagKind, Resolution
 from work import services as work_services
-from work.models import Task
 from work.gaps import KEPT, ORPHANED, STRANDED, SUSPECT
+from work.models import Task
 
 
 def open_flags(org) -> set[tuple[str, int]]:
