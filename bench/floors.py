@@ -183,7 +183,7 @@ def goal_page(cur: Any, t: Target) -> dict[str, Any]:
           LEFT JOIN tenancy_membership m ON m.id = c.owner_id
           LEFT JOIN tenancy_user u ON u.id = m.user_id
          WHERE c.organization_id = %s AND c.parent_id = %s
-         GROUP BY c.id, u.name, u.email ORDER BY c.priority, c.number
+         GROUP BY c.organization_id, c.id, u.name, u.email ORDER BY c.priority, c.number
         """,
         [LIVE, t.org_id, goal_id],
     )
@@ -510,7 +510,7 @@ def trace_root(cur: Any, t: Target) -> dict[str, Any]:
           LEFT JOIN tenancy_user u ON u.id = m.user_id
           LEFT JOIN figures f ON f.goal_id = tree.id
           LEFT JOIN starved x ON x.goal_id = tree.id
-         GROUP BY r.id, u.name ORDER BY r.priority, r.number
+         GROUP BY r.organization_id, r.id, u.name ORDER BY r.priority, r.number
         """  # noqa: S608 - constant SQL and integers
         % args
     )
@@ -559,7 +559,7 @@ def trace_expand(cur: Any, t: Target) -> dict[str, Any]:
           LEFT JOIN tenancy_user u ON u.id = m.user_id
           LEFT JOIN figures f ON f.goal_id = sub.id
           LEFT JOIN starved x ON x.goal_id = sub.id
-         GROUP BY c.id, u.name ORDER BY c.priority, c.number LIMIT %(limit)s
+         GROUP BY c.organization_id, c.id, u.name ORDER BY c.priority, c.number LIMIT %(limit)s
         """  # noqa: S608 - constant SQL and integers
         % args
     )

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from guardian.models import UserObjectPermissionBase
 
+from vindaris.lib.tenant import TenantForeignKey, TenantModel
 from vindaris.tenancy.models import Membership, Organization
 
 
@@ -28,19 +29,16 @@ class Priority(models.IntegerChoices):
 PRIORITY_WEIGHT = {Priority.P1: 8, Priority.P2: 4, Priority.P3: 2, Priority.P4: 1}
 
 
-class Goal(models.Model):
+class Goal(TenantModel):
     """An objective. Goals nest under a parent of the same organization, to any depth."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    parent = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
-    )
-    owner = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_goals"
-    )
+    # The database sets parent_id / owner_id to NULL when the parent or the member goes.
+    parent = TenantForeignKey("self", null=True, blank=True, related_name="children")
+    owner = TenantForeignKey(Membership, null=True, blank=True, related_name="owned_goals")
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P2)
     status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.DRAFT)
     start_date = models.DateField(null=True, blank=True)
@@ -62,9 +60,8 @@ class Goal(models.Model):
 
     class Meta:
         constraints = [
+            # (The primary key, (organization_id, id), is the target of composite foreign keys.)
             models.UniqueConstraint(fields=["organization", "number"], name="goal_org_number_key"),
-            # Target of composite foreign keys (organization_id, goal_id).
-            models.UniqueConstraint(fields=["organization", "id"], name="goal_org_id_key"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
@@ -120,11 +117,11 @@ class Direction(models.TextChoices):
     DECREASE = "decrease", "Decrease"
 
 
-class Outcome(models.Model):
+class Outcome(TenantModel):
     """A measurable result a goal must move (a key result)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="outcomes")
+    goal = TenantForeignKey(Goal, related_name="outcomes")  # deleted with it (the database)
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     unit = models.CharField(max_length=30, blank=True)
@@ -143,9 +140,11 @@ class Outcome(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "number"], name="outcome_org_number_key"
             ),
-            models.UniqueConstraint(fields=["organization", "id"], name="outcome_org_id_key"),
-            # Target of tasks' (goal_id, outcome_id): a task's outcome belongs to the task's goal.
-            models.UniqueConstraint(fields=["goal", "id"], name="outcome_goal_id_key"),
+            # Target of tasks' (organization_id, goal_id, outcome_id): a task's outcome belongs
+            # to the task's goal.
+            models.UniqueConstraint(
+                fields=["organization", "goal", "id"], name="outcome_org_goal_id_key"
+            ),
             # The target lies in the outcome's direction from the baseline.
             models.CheckConstraint(
                 condition=(Q(direction="increase") & Q(target__gt=F("baseline")))
@@ -175,11 +174,11 @@ def outcome_progress(baseline: Decimal, target: Decimal, current: Decimal) -> in
     return int(max(Decimal(0), min(Decimal(1), share)) * 100)
 
 
-class CheckIn(models.Model):
+class CheckIn(TenantModel):
     """A dated new value of an outcome, with a note. Credited tasks live in the work app."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="check_ins")
+    outcome = TenantForeignKey(Outcome, related_name="check_ins")  # deleted with it
     value = models.DecimalField(max_digits=14, decimal_places=2)
     previous_value = models.DecimalField(max_digits=14, decimal_places=2)
     note = models.TextField(blank=True)
@@ -190,18 +189,17 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "id"], name="checkin_org_id_key"),
-        ]
         indexes = [
-            models.Index(fields=["outcome", "-created_at"], name="checkin_outcome_recent_idx"),
+            models.Index(
+                fields=["organization", "outcome", "-created_at"], name="checkin_outcome_recent_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.outcome.key} = {self.value} on {self.checked_on}"
 
 
-class GoalEvent(models.Model):
+class GoalEvent(TenantModel):
     """The goal's history: who changed what, when, old → new."""
 
     class Kind(models.TextChoices):
@@ -214,7 +212,7 @@ class GoalEvent(models.Model):
         SHARED = "shared", "changed who has access"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="events")
+    goal = TenantForeignKey(Goal, related_name="events")  # deleted with it
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -225,25 +223,32 @@ class GoalEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["goal", "-created_at"], name="goalevent_goal_recent_idx")]
+        indexes = [
+            models.Index(
+                fields=["organization", "goal", "-created_at"], name="goalevent_goal_recent_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.goal_id} {self.kind}"
 
 
-class GoalUserObjectPermission(UserObjectPermissionBase):
+class GoalUserObjectPermission(TenantModel, UserObjectPermissionBase):
     """A member's grant on one goal (guardian's direct foreign-key model): `view_goal` or
     `change_goal`. Composite keys in the database tie it to the goal's organization and to a
     membership of that organization, so a grant never crosses organizations and removing a
     member or deleting the goal deletes it (migration 0004)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    content_object = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="grants")
+    content_object = TenantForeignKey(Goal, related_name="grants")  # deleted with it
 
     class Meta(UserObjectPermissionBase.Meta):
+        unique_together = [("organization", "user", "permission", "content_object")]
         indexes = [
             # visibility: "has this user a grant on this goal?"
-            models.Index(fields=["content_object", "user"], name="goalgrant_goal_user_idx"),
+            models.Index(
+                fields=["organization", "content_object", "user"], name="goalgrant_goal_user_idx"
+            ),
         ]
 
     def __str__(self) -> str:

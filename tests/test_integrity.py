@@ -228,7 +228,7 @@ CROSS_ORGANIZATION = {
         "outcome_id",
         lambda s: s.outcome.pk,
         # Either key refuses it: the outcome is of another organization and of another goal.
-        frozenset({"task_outcome_same_org_fk", "task_outcome_of_its_goal_fk"}),
+        frozenset({"task_outcome_of_its_goal_fk"}),
     ),
     "task assigned to another organization's member": Case(
         "work_task",
@@ -312,12 +312,11 @@ def test_a_tasks_outcome_of_another_goal_of_the_same_organization_is_refused(wor
     )
 
 
-def test_the_organization_key_alone_refuses_another_organizations_outcome(world):
-    """With the goal-and-outcome key put off to commit, the organization key still refuses it."""
-    execute("SET CONSTRAINTS task_outcome_of_its_goal_fk DEFERRED", [])
-    bad = task_row(world, outcome_id=world.theirs.outcome.pk)
-    assert violated_constraint("work_task", bad) == "task_outcome_same_org_fk"
-    execute("SET CONSTRAINTS ALL IMMEDIATE", [])
+def test_the_goal_and_outcome_key_refuses_another_organizations_outcome_under_our_goal(world):
+    """The key (organization_id, goal_id, outcome_id) names the organization: another
+    organization's outcome never fits under our goal."""
+    bad = task_row(world, goal_id=world.ours.goal.pk, outcome_id=world.theirs.outcome.pk)
+    assert violated_constraint("work_task", bad) == "task_outcome_of_its_goal_fk"
 
 
 def test_moving_a_task_by_sql_to_another_organizations_goal_is_refused(world):

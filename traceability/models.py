@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from goals.models import Goal
+from vindaris.lib.tenant import TenantForeignKey, TenantModel
 from vindaris.tenancy.models import Organization
 from work.models import Task
 
@@ -32,7 +33,7 @@ class Resolution(models.TextChoices):
 OPEN = Q(resolved_at__isnull=True)
 
 
-class Flag(models.Model):
+class Flag(TenantModel):
     """A persisted record of one gap. At most one open flag per (kind, task or goal)."""
 
     # Indexed by the constraints below, which lead with it.
@@ -40,12 +41,9 @@ class Flag(models.Model):
         Organization, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     kind = models.CharField(max_length=12, choices=FlagKind.choices)
-    task = models.ForeignKey(
-        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="flags"
-    )
-    goal = models.ForeignKey(
-        Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="flags"
-    )
+    # Deleted with its task or goal (the database).
+    task = TenantForeignKey(Task, null=True, blank=True, related_name="flags")
+    goal = TenantForeignKey(Goal, null=True, blank=True, related_name="flags")
     raised_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
@@ -92,7 +90,7 @@ class Flag(models.Model):
         return self.resolved_at is None
 
 
-class Snapshot(models.Model):
+class Snapshot(TenantModel):
     """An organization's coverage figures on one day (its local date), for the coverage trend."""
 
     # Indexed by the constraints below, which lead with it.
@@ -141,7 +139,7 @@ class Snapshot(models.Model):
         return f"{self.organization_id} on {self.date}"
 
 
-class GoalCoverage(models.Model):
+class GoalCoverage(TenantModel):
     """A goal's own work and outcomes in figures (not its sub-goals'): what the coverage
     dashboard and the trace tree's roll-ups read instead of aggregating tasks and outcomes on
     every request. The row with no goal holds the organization's work without a goal. No row:
@@ -158,13 +156,8 @@ class GoalCoverage(models.Model):
         Organization, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # The database deletes the row with its goal (a composite key, ON DELETE CASCADE).
-    goal = models.OneToOneField(
-        Goal,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="coverage",
-    )
+    # (goalcoverage_org_goal_key keeps it one row per goal.)
+    goal = TenantForeignKey(Goal, null=True, related_name="+")
     tasks = models.IntegerField(db_default=0)  # any status
     live_tasks = models.IntegerField(db_default=0)
     live_effort = models.BigIntegerField(db_default=0)
@@ -208,7 +201,7 @@ class GoalCoverage(models.Model):
         return f"coverage of goal {self.goal_id} in {self.organization_id}"
 
 
-class DigestSent(models.Model):
+class DigestSent(TenantModel):
     """The sent-log of the weekly digest: a re-run, a redelivered task or a second beat finds
     the row and sends nothing."""
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from goals.models import CheckIn, Goal, Outcome
+from vindaris.lib.tenant import TenantForeignKey, TenantModel
 from vindaris.tenancy.models import Membership, Organization
 
 from . import gaps
@@ -18,23 +19,19 @@ class Origin(models.TextChoices):
     API = "api", "API"
 
 
-class Task(models.Model):
+class Task(TenantModel):
     """A unit of work, linked to the goal it serves (empty only for orphaned work)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    goal = models.ForeignKey(
-        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
-    )
-    outcome = models.ForeignKey(
-        Outcome, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
-    )
+    # A goal with work still under it cannot be deleted (work.services.goal_delete detaches
+    # the work first); the database empties `outcome` when the outcome goes.
+    goal = TenantForeignKey(Goal, null=True, blank=True, related_name="tasks")
+    outcome = TenantForeignKey(Outcome, null=True, blank=True, related_name="tasks")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO)
-    assignee = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
-    )
+    assignee = TenantForeignKey(Membership, null=True, blank=True, related_name="tasks")
     estimate = models.PositiveIntegerField(default=1, help_text="Effort points")
     due_date = models.DateField(null=True, blank=True)
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.GOAL_PAGE)
@@ -52,7 +49,6 @@ class Task(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="task_org_number_key"),
-            models.UniqueConstraint(fields=["organization", "id"], name="task_org_id_key"),
             models.CheckConstraint(
                 condition=Q(outcome__isnull=True) | Q(goal__isnull=False),
                 name="task_outcome_needs_goal",
@@ -126,7 +122,7 @@ class Task(models.Model):
         return gaps.is_suspect(self)
 
 
-class TaskEvent(models.Model):
+class TaskEvent(TenantModel):
     """A task's link and status history: created under X, moved X → Y, confirmed, status a → b."""
 
     class Kind(models.TextChoices):
@@ -138,17 +134,14 @@ class TaskEvent(models.Model):
         EDITED = "edited", "edited"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    task = TenantForeignKey(Task, related_name="events")  # deleted with it
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    from_goal = models.ForeignKey(
-        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    to_goal = models.ForeignKey(
-        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # Emptied by the database when the goal is deleted (the event stays).
+    from_goal = TenantForeignKey(Goal, null=True, blank=True, related_name="+")
+    to_goal = TenantForeignKey(Goal, null=True, blank=True, related_name="+")
     from_status = models.CharField(max_length=16, choices=TaskStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=TaskStatus.choices, blank=True)
     reason = models.CharField(max_length=300, blank=True)
@@ -156,22 +149,28 @@ class TaskEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["task", "-created_at"], name="taskevent_task_recent_idx")]
+        indexes = [
+            models.Index(
+                fields=["organization", "task", "-created_at"], name="taskevent_task_recent_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.kind}"
 
 
-class CheckInCredit(models.Model):
+class CheckInCredit(TenantModel):
     """A task credited for an outcome's move in a check-in ("what moved this?")."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="credits")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="credits")
+    check_in = TenantForeignKey(CheckIn, related_name="credits")  # deleted with it
+    task = TenantForeignKey(Task, related_name="credits")  # deleted with it
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["check_in", "task"], name="checkincredit_once"),
+            models.UniqueConstraint(
+                fields=["organization", "check_in", "task"], name="checkincredit_once"
+            ),
         ]
 
     def __str__(self) -> str:

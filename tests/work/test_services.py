@@ -10,7 +10,7 @@ from django.db import connection
 from goals import services as goal_services
 from goals.models import CheckIn, Goal, GoalEvent, GoalStatus, Outcome, Priority
 from tests.builders import make_goal, make_outcome, make_task
-from work import selectors, services
+from work import gaps, selectors, services
 from work.models import CheckInCredit, Origin, Task, TaskEvent, TaskStatus
 
 
@@ -32,7 +32,7 @@ def stored_rows() -> dict[str, list[tuple]]:
 
 def gap(name: str, org) -> set[int]:
     """Numbers of the organization's tasks in a gap of work.selectors (or "kept")."""
-    condition = selectors.KEPT if name == "kept" else selectors.GAPS[name]
+    condition = gaps.TASK_GAP_Q[name]
     return set(Task.objects.filter(condition, organization=org).values_list("number", flat=True))
 
 

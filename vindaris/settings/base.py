@@ -77,6 +77,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres:///vindaris"),
 }
+# PostgreSQL, aware that tenant tables are keyed by (organization_id, id) (vindaris.lib.postgres).
+DATABASES["default"]["ENGINE"] = "vindaris.lib.postgres"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from vindaris.lib.tenant import TenantModel
+
 
 class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
@@ -88,7 +90,7 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 0, Role.PLANNER: 1, Role.LEAD: 2, Role.ADMIN: 3}
 
 
-class Membership(models.Model):
+class Membership(TenantModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -102,8 +104,8 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "user"], name="membership_one_per_user_per_org"
             ),
-            # Target of composite foreign keys (organization_id, member_id) from tenant tables.
-            models.UniqueConstraint(fields=["organization", "id"], name="membership_org_id_key"),
+            # (The primary key, (organization_id, id), is the target of composite foreign keys
+            # (organization_id, member_id) from tenant tables.)
         ]
         indexes = [
             # "my organizations" in the navigation
@@ -133,7 +135,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Invitation(models.Model):
+class Invitation(TenantModel):
     """An emailed, single-use, expiring offer of membership. Only the token's hash is stored."""
 
     organization = models.ForeignKey(
@@ -141,7 +143,7 @@ class Invitation(models.Model):
     )
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PLANNER)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -150,6 +152,10 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [
+            # The link names the organization and the token: one lookup on this key.
+            models.UniqueConstraint(
+                fields=["organization", "token_hash"], name="invitation_org_token_key"
+            ),
             # At most one pending invitation per address per organization.
             models.UniqueConstraint(
                 fields=["organization", "email"],
@@ -170,7 +176,7 @@ class Invitation(models.Model):
         )
 
 
-class Sequence(models.Model):
+class Sequence(TenantModel):
     """Per-organization counters behind human numbers (G-12, O-3, T-345)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

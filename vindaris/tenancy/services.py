@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -113,7 +114,9 @@ def invitation_create(
     Invitation.objects.filter(
         organization=organization, email=email, accepted_at=None, revoked_at=None
     ).update(revoked_at=timezone.now())
-    token = secrets.token_urlsafe(32)
+    # The token names its organization, so the link finds the invitation by
+    # (organization_id, token_hash). A slug has no ".", a urlsafe secret neither.
+    token = f"{organization.slug}.{secrets.token_urlsafe(32)}"
     invitation = Invitation.objects.create(
         organization=organization,
         email=email,
@@ -146,13 +149,18 @@ def invitation_revoke(*, organization: Organization, actor: User, invitation: In
     )
 
 
+def _invitations_of_token(token: str) -> QuerySet[Invitation]:
+    """The invitation this token names, looked up in the organization the token names."""
+    slug, _, _ = token.rpartition(".")
+    organization_id = Organization.objects.filter(slug=slug).values_list("id", flat=True).first()
+    if organization_id is None:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(organization_id=organization_id, token_hash=hash_token(token))
+
+
 def invitation_for_token(token: str) -> Invitation | None:
     """The usable invitation with this token, or None (unknown, used, revoked or expired)."""
-    invitation = (
-        Invitation.objects.select_related("organization", "invited_by")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    invitation = _invitations_of_token(token).select_related("organization", "invited_by").first()
     if invitation is None or not invitation.is_usable:
         return None
     return invitation
@@ -163,7 +171,7 @@ def invitation_accept(
     *, token: str, user: User | None, password: str = "", name: str = ""
 ) -> Membership:
     """Accept an invitation exactly once: as the signed-in invitee, or as a new user."""
-    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    invitation = _invitations_of_token(token).select_for_update().first()
     if invitation is None or not invitation.is_usable:
         raise ValidationError("This invitation link is invalid, expired or already used.")
     if user is None:
