@@ -28,23 +28,34 @@ _GOAL = Goal._meta.db_table
 _GRANT = GoalUserObjectPermission._meta.db_table
 
 # The roots are the confidential goals the member neither owns nor holds a grant on; the walk
-# goes down from them. UNION (not UNION ALL) ends the walk even on a cycle.
-_HIDDEN = f"""
+# goes down from them. UNION (not UNION ALL) ends the walk even on a cycle. Every tenant table
+# in it is pinned to the organization (both arms of the walk, and the grants).
+_HIDDEN = """
 WITH RECURSIVE hidden(id) AS (
-    SELECT g.id FROM {_GOAL} g
-     WHERE g.organization_id = %s AND g.confidential
-       AND g.owner_id IS DISTINCT FROM %s
+    SELECT g.id FROM {goal} g
+     WHERE g.organization_id = {org} AND g.confidential
+       AND g.owner_id IS DISTINCT FROM {member}
        AND NOT EXISTS (
-           SELECT 1 FROM {_GRANT} gp
+           SELECT 1 FROM {grant} gp
              JOIN auth_permission p ON p.id = gp.permission_id
-            WHERE gp.content_object_id = g.id AND gp.user_id = %s
-              AND p.codename IN ('{VIEW}', '{CHANGE}'))
+            WHERE gp.organization_id = g.organization_id AND gp.content_object_id = g.id
+              AND gp.user_id = {user} AND p.codename IN ('{view}', '{change}'))
     UNION
-    SELECT c.id FROM {_GOAL} c JOIN hidden h ON c.parent_id = h.id
-     WHERE c.organization_id = %s
+    SELECT c.id FROM {goal} c JOIN hidden h ON c.parent_id = h.id
+     WHERE c.organization_id = {org}
 )
 SELECT id FROM hidden
-"""  # noqa: S608 - table names and codenames from constants; values are parameters
+"""
+
+
+def _hidden(org: str, member: str, user: str) -> str:
+    return _HIDDEN.format(
+        goal=_GOAL, grant=_GRANT, view=VIEW, change=CHANGE, org=org, member=member, user=user
+    )
+
+
+# Positional, to sit inside the ORM's own SQL (visible_q); named, for hand-written SQL.
+_HIDDEN_POSITIONAL = _hidden("%s", "%s", "%s")
 
 
 def sees_everything(viewer: Membership | None) -> bool:
@@ -53,12 +64,25 @@ def sees_everything(viewer: Membership | None) -> bool:
 
 
 def hidden_goals_sql(viewer: Membership | None) -> tuple[str, list[Any]] | None:
-    """SQL selecting the ids of the goals `viewer` may not see, with its parameters; None when
-    it sees them all."""
+    """SQL selecting the ids of the goals `viewer` may not see, with its positional parameters;
+    None when it sees them all."""
     if viewer is None or sees_everything(viewer):
         return None
     org = viewer.organization_id
-    return _HIDDEN, [org, viewer.pk, viewer.user_id, org]
+    return _HIDDEN_POSITIONAL, [org, viewer.pk, viewer.user_id, org]
+
+
+def hidden_goals_named_sql(
+    viewer: Membership | None, *, org: str = "org", prefix: str = "viewer"
+) -> tuple[str, dict[str, Any]] | None:
+    """The same set with named parameters: `%(org)s` (the organization, a name the caller's
+    statement shares) and `%(<prefix>_member)s`, `%(<prefix>_user)s`; None when `viewer` sees
+    every goal."""
+    if viewer is None or sees_everything(viewer):
+        return None
+    member, user = f"{prefix}_member", f"{prefix}_user"
+    sql = _hidden(f"%({org})s", f"%({member})s", f"%({user})s")
+    return sql, {org: viewer.organization_id, member: viewer.pk, user: viewer.user_id}
 
 
 def visible_q(viewer: Membership | None, field: str = "id") -> Q:
@@ -85,13 +109,18 @@ def is_visible(goal: Goal | None, viewer: Membership) -> bool:
 
 def can_change(goal: Goal, viewer: Membership) -> bool:
     """May `viewer` edit the goal and its outcomes? Admins, leads, the owner and members granted
-    `change_goal` (guardian's object permission check). The caller has already checked that the
-    goal is visible."""
+    `change_goal` (their grant, read in the goal's organization). The caller has already checked
+    that the goal is visible."""
     if viewer.can_lead or goal.owner_id == viewer.pk:
         return True
     if not viewer.can_plan:
         return False
-    return viewer.user.has_perm(f"goals.{CHANGE}", goal)
+    return GoalUserObjectPermission.objects.filter(
+        organization_id=goal.organization_id,
+        content_object_id=goal.pk,
+        user_id=viewer.user_id,
+        permission__codename=CHANGE,
+    ).exists()
 
 
 def can_share(goal: Goal, viewer: Membership) -> bool:
