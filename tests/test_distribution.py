@@ -2,7 +2,10 @@
 keys and foreign keys to other tenant tables lead with organization_id (what Citus needs of a
 table distributed by organization_id, co-located with the others)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from vindaris.lib.distribution import REFERENCE_MODELS, reference_models, tenant_tables
@@ -54,7 +57,7 @@ def test_the_tenant_tables_are_every_table_with_an_organization():
     tables = tenant_tables()
     assert {"goals_goal", "goals_outcome", "work_task", "traceability_goalcoverage"} <= tables
     assert "tenancy_membership" not in tables  # a reference table (vindaris.lib.distribution)
-    assert REFERENCE_MODELS == {"tenancy.Membership"}
+    assert {"tenancy.Membership"} == REFERENCE_MODELS
     reference = {m._meta.db_table for m in reference_models()}
     assert {"tenancy_user", "tenancy_organization", "django_session"} <= reference
     assert not tables & reference
@@ -101,3 +104,27 @@ def test_tenant_tables_point_at_non_tenant_tables_only_by_single_columns():
         target for table, _, _, target, _ in _constraints("f") if table in tables
     } - keyed
     assert to_reference <= {m._meta.db_table for m in reference_models()}
+
+
+def test_the_distribution_sql_distributes_every_tenant_table_after_what_it_points_at():
+    out = StringIO()
+    call_command("distribution_sql", stdout=out)
+    lines = out.getvalue().splitlines()
+    distributed = [
+        line.split("'")[1] for line in lines if line.startswith("SELECT create_distributed_table")
+    ]
+    reference = [
+        line.split("'")[1] for line in lines if line.startswith("SELECT create_reference_table")
+    ]
+    assert sorted(distributed) == sorted(tenant_tables())
+    assert distributed[0] == "goals_goal"
+    assert all(
+        "colocate_with => 'goals_goal'" in line
+        for line in lines[1:]
+        if "distributed_table" in line and "'goals_goal'," not in line
+    )
+    assert set(reference) == {m._meta.db_table for m in reference_models()} | {"django_migrations"}
+    position = {table: i for i, table in enumerate(reference + distributed)}
+    for table, _, _, target, _ in _constraints("f"):
+        if target != table and table in position:
+            assert position[target] < position[table], (table, target)
