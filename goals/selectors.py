@@ -250,7 +250,11 @@ def goal_list_page(
         order, total = _tree_page(
             goals, organization, offset=(number - 1) * per_page, limit=per_page
         )
-    by_id = Goal.objects.select_related("owner__user").in_bulk([gid for gid, _ in order])
+    by_id = (
+        Goal.objects.filter(organization=organization)
+        .select_related("owner__user")
+        .in_bulk([gid for gid, _ in order])
+    )
     rows = [(by_id[gid], depth) for gid, depth in order if gid in by_id]
     return GoalListPage(rows=rows, total=total, number=number, per_page=per_page)
 

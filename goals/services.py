@@ -392,7 +392,7 @@ def goal_delete_detached(*, organization: Organization, actor: User, goal: Goal)
         Goal.objects.select_related("parent"), organization=organization, pk=goal.pk, field="goal"
     )
     children = list(Goal.objects.select_for_update().filter(organization=organization, parent=goal))
-    Goal.objects.filter(pk__in=[c.pk for c in children]).update(
+    Goal.objects.filter(organization=organization, pk__in=[c.pk for c in children]).update(
         parent=goal.parent_id, updated_at=timezone.now()
     )
     new_parent = goal.parent.key if goal.parent else "—"
@@ -438,7 +438,9 @@ def goal_share(
             content_type__app_label="goals", codename__in=(VIEW, CHANGE)
         )
     }
-    grants = GoalUserObjectPermission.objects.filter(content_object=goal, user_id=member.user_id)
+    grants = GoalUserObjectPermission.objects.filter(
+        organization=organization, content_object=goal, user_id=member.user_id
+    )
     had = set(grants.values_list("permission__codename", flat=True))
     if had == set(codenames):
         return
@@ -470,7 +472,7 @@ def goal_unshare(
     """Revoke every grant `member` holds on the goal; it takes effect on the next request."""
     _check_same_org(organization, goal=goal, member=member)
     deleted, _ = GoalUserObjectPermission.objects.filter(
-        content_object=goal, user_id=member.user_id
+        organization=organization, content_object=goal, user_id=member.user_id
     ).delete()
     if deleted:
         goal_event_record(

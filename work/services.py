@@ -277,7 +277,7 @@ def goal_confirm_links(*, organization: Organization, actor: User, goal: Goal) -
     if not suspect:
         return 0
     now = timezone.now()
-    Task.objects.filter(pk__in=[t.pk for t in suspect]).update(
+    Task.objects.filter(organization=organization, pk__in=[t.pk for t in suspect]).update(
         link_confirmed_at=now, kept_reason="", updated_at=now
     )
     TaskEvent.objects.bulk_create(
@@ -347,7 +347,7 @@ def goal_delete(*, organization: Organization, actor: User, goal: Goal) -> int:
         .filter(organization=organization, goal=goal)
         .only("pk", "organization_id", "status")
     )
-    Task.objects.filter(pk__in=[t.pk for t in tasks]).update(
+    Task.objects.filter(organization=organization, pk__in=[t.pk for t in tasks]).update(
         goal=None, outcome=None, updated_at=timezone.now()
     )
     TaskEvent.objects.bulk_create(
