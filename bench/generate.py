@@ -688,6 +688,13 @@ def generate(
             raise RuntimeError(f"generated rows break foreign keys: {', '.join(broken)}")
         if log:
             log(f"  foreign keys checked: {time.perf_counter() - started:.1f} s")
+        # The coverage triggers stayed out too (traceability migration 0005): one recount per
+        # organization.
+        started = time.perf_counter()
+        for org_id in sorted(ids.values()):
+            cursor.execute("SELECT traceability_goalcoverage_repair(%s)", [org_id])
+        if log:
+            log(f"  coverage counted: {time.perf_counter() - started:.1f} s")
     for table in _TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
     return ids

@@ -145,11 +145,13 @@ class GoalCoverage(TenantModel):
     every request. The row with no goal holds the organization's work without a goal. No row:
     no tasks and no outcomes.
 
-    Never written by Python: database triggers (migration 0003) keep every row equal to an
-    aggregate of its tasks and outcomes in the same transaction as each insert, update or
+    Never written by Python: row-level database triggers (migration 0005) keep every row equal
+    to an aggregate of its tasks and outcomes in the same transaction as each insert, update or
     delete of them and each change of a goal's status or last material change, whoever writes
-    (services, bulk updates, raw SQL). `services.goal_coverage_refresh` recomputes an
-    organization's rows from the data, for a repair."""
+    (services, bulk updates, raw SQL), each statement on one (organization, goal).
+    `services.goal_coverage_refresh` (and `manage.py check_coverage --repair`) repairs one
+    organization's rows against a recount, for rows written with the triggers out (a bulk
+    load under session_replication_role = replica)."""
 
     # Indexed by the constraint below, which leads with it.
     organization = models.ForeignKey(

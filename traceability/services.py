@@ -193,14 +193,18 @@ def snapshot_take(*, organization: Organization, now: datetime | None = None) ->
 
 
 @transaction.atomic
-def goal_coverage_refresh(*, organization: Organization) -> None:
-    """Recompute the organization's per-goal coverage rows (GoalCoverage) from its tasks.
+def goal_coverage_refresh(*, organization: Organization) -> int:
+    """Repair the organization's per-goal coverage rows (GoalCoverage) against a recount of its
+    tasks and outcomes; return how many rows it fixed (0: they were exact).
 
     Database triggers keep those rows exact with every task write and goal change, whoever
     makes it; this is the repair for rows written with the triggers disabled (ALTER TABLE …
-    DISABLE TRIGGER). Task writes and goal changes of every organization wait while it runs."""
+    DISABLE TRIGGER). It locks this organization's coverage rows only, and writes only those
+    that differ: the organization's task writes and goal changes wait for it, other
+    organizations' do not (traceability migration 0005)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT traceability_goalcoverage_refresh(%s)", [organization.pk])
+        cursor.execute("SELECT traceability_goalcoverage_repair(%s)", [organization.pk])
+        return int(cursor.fetchone()[0])
 
 
 @transaction.atomic

@@ -92,3 +92,20 @@ def test_the_foreign_key_check_of_the_fast_path_finds_a_broken_row(organization,
         cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
         assert "task_goal_same_org_fk" in foreign_key_violations(cursor, [organization.pk])
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_the_coverage_rows_of_generated_data_match_a_recount(db, fast):
+    """Row by row the triggers count the generated tasks; the fast path, which leaves them out
+    like every other trigger, recounts each organization afterwards."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        ids = generate(cursor, [SPEC], now=now, fast=fast)
+        cursor.execute("SELECT * FROM traceability_goalcoverage_drift(%s)", [ids[SPEC.slug]])
+
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT sum(tasks) FROM traceability_goalcoverage WHERE organization_id = %s",
+            [ids[SPEC.slug]],
+        )
+        assert cursor.fetchone()[0] == SPEC.tasks

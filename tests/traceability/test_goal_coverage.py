@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
@@ -246,4 +246,246 @@ def test_a_goal_change_and_a_task_added_at_once_end_up_counted(org, lead, planne
 
     assert Goal.objects.get(pk=goal.pk).status == GoalStatus.ON_HOLD
     assert stored(org)[goal.pk]["stranded"] == 2
+    assert_exact(org)
+
+
+# Row-level triggers (migration 0005): moves, bulk and raw writes, replica sessions -----------
+
+
+def drift(org) -> list[tuple[int | None, str, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM traceability_goalcoverage_drift(%s)", [org.pk])
+        return cursor.fetchall()
+
+
+def repair(org) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT traceability_goalcoverage_repair(%s)", [org.pk])
+        return cursor.fetchone()[0]
+
+
+def corrupt(org, goal_id: int, live_effort: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE traceability_goalcoverage SET live_effort = %s"
+            " WHERE organization_id = %s AND goal_id = %s",
+            [live_effort, org.pk, goal_id],
+        )
+
+
+def insert_tasks(org, goals: list[Goal | None], count: int) -> None:
+    """`count` tasks in one statement, spread over `goals` in turn, every status."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO work_task
+                (number, title, description, status, estimate, due_date, origin,
+                 link_confirmed_at, kept_reason, created_at, updated_at, assignee_id,
+                 created_by_id, goal_id, organization_id, outcome_id)
+            SELECT 1000 + n, 'Bulk ' || n, '',
+                   (ARRAY['todo', 'in_progress', 'blocked', 'done', 'cancelled'])[1 + n %% 5],
+                   1 + n %% 7, NULL, 'import', now() - interval '1 day',
+                   CASE WHEN n %% 4 = 0 THEN 'Promised' ELSE '' END,
+                   now() - n * interval '1 minute', now() - n * interval '1 minute',
+                   NULL, NULL, (%s::bigint[])[1 + n %% cardinality(%s::bigint[])], %s, NULL
+              FROM generate_series(1, %s) n
+            """,
+            [[g and g.pk for g in goals], [g and g.pk for g in goals], org.pk, count],
+        )
+
+
+def test_drift_finds_a_corrupted_row_and_the_repair_fixes_only_it(org, lead, world):
+    a, b, *_ = world
+    goal_services.goal_update(organization=org, actor=lead, goal=b, status=GoalStatus.ON_HOLD)
+    assert drift(org) == []
+    assert repair(org) == 0  # exact rows: nothing written
+    untouched = GoalCoverage.objects.get(organization=org, goal=b)
+
+    corrupt(org, a.pk, 999)
+
+    assert drift(org) == [(a.pk, "live_effort", "999", "5")]
+    assert repair(org) == 1
+    assert drift(org) == []
+    assert_exact(org)
+    assert GoalCoverage.objects.get(organization=org, goal=b) == untouched
+
+
+def test_the_repair_creates_missing_rows_and_drops_rows_with_nothing_to_count(org, lead, world):
+    a, b, *_ = world
+    empty = make_goal(org, lead, "Nothing under it")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM traceability_goalcoverage WHERE organization_id = %s AND goal_id = %s",
+            [org.pk, a.pk],
+        )
+        cursor.execute(
+            "INSERT INTO traceability_goalcoverage (organization_id, goal_id, tasks)"
+            " VALUES (%s, %s, 3)",
+            [org.pk, empty.pk],
+        )
+    assert {(goal_id, column) for goal_id, column, *_ in drift(org)} >= {
+        (a.pk, "tasks"),
+        (a.pk, "live_effort"),
+        (empty.pk, "tasks"),
+    }
+
+    assert repair(org) == 2
+
+    assert drift(org) == []
+    assert_exact(org)
+    assert not GoalCoverage.objects.filter(organization=org, goal=empty).exists()
+
+
+def test_a_task_moved_between_goals_updates_both_rows(org, lead, world):
+    a, b, t1, *_ = world
+    outcome = make_outcome(org, lead, a, "Deals", baseline="0", target="100", current=Decimal("50"))
+    for target in (b, None, a):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE work_task SET goal_id = %s WHERE organization_id = %s AND id = %s",
+                [target and target.pk, org.pk, t1.pk],
+            )
+        assert_exact(org)
+    assert stored(org)[a.pk]["live_effort"] == 5
+    # An outcome moved to another goal takes its progress along.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE goals_outcome SET goal_id = %s WHERE organization_id = %s AND id = %s",
+            [b.pk, org.pk, outcome.pk],
+        )
+    assert_exact(org)
+    assert (stored(org)[b.pk]["outcomes"], stored(org)[b.pk]["progress_sum"]) == (1, 50)
+
+
+def test_bulk_inserts_updates_and_deletes_of_many_tasks_keep_the_rows_exact(org, lead, world):
+    a, b, *_ = world
+    c = make_goal(org, lead, "Hire a sales team", status=GoalStatus.ON_HOLD)
+    insert_tasks(org, [a, b, c, None], 400)
+    assert_exact(org)
+
+    with connection.cursor() as cursor:
+        # Many tasks at once: moved round the goals, statuses and estimates changed.
+        cursor.execute(
+            """
+            UPDATE work_task
+               SET goal_id = CASE number %% 3 WHEN 0 THEN %s WHEN 1 THEN %s ELSE goal_id END,
+                   status = CASE WHEN number %% 2 = 0 THEN 'done' ELSE 'todo' END,
+                   estimate = estimate + 1, updated_at = now() - number * interval '1 second'
+             WHERE organization_id = %s AND number > 1000
+            """,
+            [c.pk, b.pk, org.pk],
+        )
+        assert_exact(org)
+        Goal.objects.filter(pk=c.pk).update(material_change_at=timezone.now())
+        assert_exact(org)
+        # The newest tasks of each goal go: the latest activity is looked up again.
+        cursor.execute(
+            "DELETE FROM work_task WHERE organization_id = %s AND number BETWEEN 1001 AND 1150",
+            [org.pk],
+        )
+    assert_exact(org)
+    assert drift(org) == []
+
+
+def test_rows_applied_as_a_replica_are_not_counted_again_and_the_repair_counts_them(org, world):
+    """Logical replication (a shard move) applies rows as a replica: the counts they carry
+    come along, so the triggers stay out. A bulk load done that way repairs afterwards."""
+    a, b, t1, *_ = world
+    before = stored(org)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        try:
+            cursor.execute(
+                "UPDATE work_task SET estimate = 9, goal_id = %s"
+                " WHERE organization_id = %s AND id = %s",
+                [b.pk, org.pk, t1.pk],
+            )
+            insert_tasks(org, [a], 3)
+        finally:
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+    assert stored(org) == before
+    assert {column for _, column, *_ in drift(org)} >= {"tasks", "live_effort"}
+    assert repair(org) == 2
+    assert_exact(org)
+    assert stored(org)[b.pk]["live_effort"] == 14
+
+
+@pytest.mark.django_db(transaction=True)
+def test_repairing_one_organization_does_not_touch_or_wait_for_another(
+    org, other_org, lead, planner, outsider
+):
+    """Organization B holds a task and its coverage row in an open transaction; A's check and
+    repair run meanwhile without waiting (a lock wait would fail at once), and leave B's rows
+    as they are."""
+    ours = make_goal(org, lead, "Ours")
+    make_task(org, planner, ours, estimate=2)
+    theirs = make_goal(other_org, outsider, "Theirs")
+    their_task = make_task(other_org, outsider, theirs, estimate=4)
+    corrupt(org, ours.pk, 50)
+    corrupt(other_org, theirs.pk, 70)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_their_task() -> None:
+        try:
+            with transaction.atomic():
+                Task.objects.filter(pk=their_task.pk).update(status=TaskStatus.BLOCKED)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=hold_their_task)
+    other.start()
+    try:
+        assert held.wait(10)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            assert drift(org) == [(ours.pk, "live_effort", "50", "2")]
+            assert repair(org) == 1
+        assert drift(org) == []
+        # B's rows are as B's open transaction left them, drift included; repairing B would
+        # wait for that transaction (here: fail at once).
+        assert drift(other_org) == [(theirs.pk, "live_effort", "70", "4")]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            with pytest.raises(OperationalError, match="lock timeout"):
+                repair(other_org)
+    finally:
+        release.set()
+        other.join(10)
+
+    assert drift(other_org) == [(theirs.pk, "live_effort", "70", "4")]
+    assert repair(other_org) == 1
+    assert_exact(org)
+    assert_exact(other_org)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repair_and_a_task_write_at_once_end_up_exact(org, lead, planner):
+    """A task is added while the repair runs: whichever takes the row first, the other waits,
+    and the rows end up exact."""
+    goal = make_goal(org, lead, "Launch in Spain")
+    make_task(org, planner, goal, estimate=3)
+    corrupt(org, goal.pk, 40)
+    repaired = threading.Event()
+
+    def repair_meanwhile() -> None:
+        try:
+            with transaction.atomic():
+                repair(org)
+                repaired.set()
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=repair_meanwhile)
+    with transaction.atomic():
+        make_task(org, planner, goal, estimate=5)  # takes the goal's row
+        other.start()
+        other.join(0.5)  # the repair runs meanwhile, and waits for this one
+        assert not repaired.is_set()
+    other.join(10)
+
+    assert repaired.is_set()
+    assert stored(org)[goal.pk]["live_effort"] == 8
     assert_exact(org)
