@@ -325,7 +325,7 @@ def goal_access(*, goal: Goal) -> list[Access]:
     with their level. Two queries."""
     grants: dict[int, str] = {}
     for user_id, codename in GoalUserObjectPermission.objects.filter(
-        content_object=goal
+        organization_id=goal.organization_id, content_object=goal
     ).values_list("user_id", "permission__codename"):
         if codename == CHANGE or user_id not in grants:
             grants[user_id] = "change" if codename == CHANGE else "view"

@@ -444,7 +444,9 @@ def goal_share(
     had = set(grants.values_list("permission__codename", flat=True))
     if had == set(codenames):
         return
-    grants.exclude(permission__codename__in=codenames).delete()
+    # By permission id, not codename: a delete without a join stays one plain statement on the
+    # organization's rows.
+    grants.exclude(permission_id__in=[permissions[c].pk for c in codenames]).delete()
     GoalUserObjectPermission.objects.bulk_create(
         [
             GoalUserObjectPermission(

@@ -688,7 +688,7 @@ def _acme_strategy(cast: DemoCast) -> None:
     )
     # No service backdates activation; the demo needs this goal past its grace period to show
     # a starved goal on day one.
-    Goal.objects.filter(pk=builder.goals[STARVED_GOAL].pk).update(
+    Goal.objects.filter(organization=acme, pk=builder.goals[STARVED_GOAL].pk).update(
         activated_at=timezone.now() - timedelta(days=30)
     )
 

@@ -96,6 +96,11 @@ def orphaned_sql(t: str = "t") -> str:
     return f"({live_sql(t)} AND {t}.goal_id IS NULL)"
 
 
+def active_goal_sql(g: str = "g") -> str:
+    """The goal is active (the only status whose goal counts as pursued)."""
+    return f"{g}.status = {_ACTIVE}"
+
+
 def inactive_goal_sql(g: str = "g") -> str:
     """The goal is there and not active (false without a goal)."""
     return f"COALESCE({g}.status <> {_ACTIVE}, false)"
@@ -150,7 +155,7 @@ def starved_before(*, organization: Organization, now: datetime) -> datetime:
 def starvable_sql(g: str = "g", *, before: str = "%(starved_before)s") -> str:
     """An active goal past its grace period: starved if nothing live sits in its subtree.
     `before` names the parameter holding `starved_before()`."""
-    return f"({g}.status = {_ACTIVE} AND COALESCE({g}.activated_at, {g}.created_at) <= {before})"
+    return f"({active_goal_sql(g)} AND COALESCE({g}.activated_at, {g}.created_at) <= {before})"
 
 
 def starvable_q(*, before: datetime) -> Q:

@@ -17,7 +17,7 @@ from traceability import selectors as trace_selectors
 from traceability import services
 from traceability.models import OPEN, Flag
 from vindaris.tenancy.models import Organization, User
-from work import selectors
+from work import gaps, selectors
 from work.models import LIVE, Task
 
 
@@ -27,7 +27,12 @@ def _answers(function, target, **kwargs):
 
 
 def _live_under(goal: Goal) -> int:
-    return Task.objects.filter(LIVE, goal_id__in=goal_selectors.subtree_ids(goal=goal)).count()
+    subtree = goal_selectors.subtree_ids(goal=goal)
+    return Task.objects.filter(LIVE, organization=goal.organization_id, goal_id__in=subtree).count()
+
+
+def test_the_floors_count_the_statuses_the_app_calls_live():
+    assert [str(s) for s in gaps.LIVE_STATUSES] == floors.LIVE
 
 
 def test_the_goal_page_floor_finds_what_the_goal_page_shows(generated):

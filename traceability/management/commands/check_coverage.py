@@ -16,8 +16,10 @@ GOAL = Goal._meta.db_table
 # goal's number (traceability migration 0005).
 DRIFT_SQL = f"""
     SELECT g.number, d.goal_id, d."column", d.stored, d.expected
-      FROM traceability_goalcoverage_drift(%(org)s) d
+      FROM traceability_goalcoverage_drift(%(org)s)
+           WITH ORDINALITY d (goal_id, "column", stored, expected, n)
       LEFT JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = d.goal_id
+     ORDER BY d.n
 """  # noqa: S608 - table name from the model
 
 
