@@ -9,7 +9,7 @@ run:
 	@scripts/run.sh
 
 test: venv
-	@scripts/require-system.sh
+	@scripts/require-system.sh --browser
 	@scripts/with-services.sh $(VENV)/bin/pytest $(ARGS)
 
 venv: $(STAMP)
