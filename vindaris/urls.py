@@ -13,6 +13,10 @@ org_patterns = [
     path("", include("traceability.urls")),
 ]
 
+# A database outage answers 503 "try again" (or, after a saved write, a redirect); anything else
+# is Django's 500.
+handler500 = "vindaris.lib.outage.server_error"
+
 urlpatterns = [
     *tenancy_urls.public_urlpatterns,
     # Accounts: /accounts/ (login with email, logout, password reset)

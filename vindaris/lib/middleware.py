@@ -51,6 +51,8 @@ class SessionRenewalMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.status_code >= 500:
+            return response  # nothing is saved then (the database may be what failed)
         session = getattr(request, "session", None)
         if session is not None and session.session_key and not session.is_empty():
             now = int(time.time())

@@ -21,4 +21,11 @@ class DatabaseFeatures(features.DatabaseFeatures):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    """Also counts the transactions it committed (vindaris.lib.outage: was a write saved?)."""
+
     features_class = DatabaseFeatures
+    commits = 0
+
+    def commit(self) -> None:
+        super().commit()
+        self.commits += 1
