@@ -16,6 +16,8 @@ venv: $(STAMP)
 
 $(STAMP): requirements-dev.lock
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@# pip before 24 takes a locked package asked for with extras (CacheControl[filecache]) for an unpinned one.
+	@$(VENV)/bin/pip install -q --disable-pip-version-check 'pip==25.3'
 	@$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $@
