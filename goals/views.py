@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
+from vindaris.lib.htmx import is_fragment
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
@@ -84,9 +85,7 @@ def goal_list(request: OrgRequest) -> HttpResponse:
         page=_page_number(request.GET.get("page")),
         **form.filters(),
     )
-    htmx = request.htmx  # type: ignore[attr-defined]
-    # A history restore after a back button needs the whole page, not the fragment.
-    fragment = bool(htmx) and not htmx.history_restore_request
+    fragment = is_fragment(request)
     template = "goals/goal_list.html#goal-results" if fragment else "goals/goal_list.html"
     response = render(request, template, {"filter_form": form, "page": page})
     patch_vary_headers(response, ["HX-Request"])

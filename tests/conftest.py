@@ -5,9 +5,54 @@ import os
 import pytest
 from django.test import Client
 
+from tests import tenant_sql
 from tests.builders import make_goal, make_outcome, make_task
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from vindaris.tenancy.models import Membership, Organization, Role, User
+
+# TENANT_SQL=report: record statements that do not pin one organization in a file instead of
+# failing the tests that ran them (to survey a change).
+TENANT_SQL_REPORT = os.environ.get("TENANT_SQL") == "report"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that skips at run time (a fixture or library calling pytest.skip) fails: nothing
+    in the suite may quietly not run."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped, which the suite does not allow: {report.longrepr}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tenant_sql_checked(django_db_setup, django_db_blocker):
+    """After the test database is built, every statement on every connection is checked."""
+    tenant_sql.install()
+
+
+@pytest.fixture(autouse=True)
+def _tenant_sql_pinned(request, _tenant_sql_checked):
+    """A test fails when a statement it ran (in any thread) touches tenant tables without
+    pinning them to one organization (tests/tenant_sql.py)."""
+    tenant_sql.forget()
+    yield
+    found = tenant_sql.recorded()
+    tenant_sql.forget()
+    if not found:
+        return
+    if TENANT_SQL_REPORT:
+        path = os.environ.get("TENANT_SQL_FILE", "tenant-sql-report.txt")
+        with open(path, "a", encoding="utf-8") as report:
+            for r in found:
+                sql = " ".join(r.sql.split())
+                report.write(f"{request.node.nodeid}\t{r.kind}\t{r.detail}\t{r.site}\t{sql}\n")
+        return
+    shown = "\n".join(f"- {r.kind}: {r.detail}\n  at {r.site}\n  {r.sql[:500]}" for r in found[:5])
+    pytest.fail(
+        f"{len(found)} statement(s) not pinned to one organization:\n{shown}", pytrace=False
+    )
 
 
 @pytest.fixture

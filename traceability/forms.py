@@ -19,6 +19,8 @@ from goals.models import Goal, GoalStatus
 from vindaris.tenancy.models import Membership, Organization
 from work.models import Task
 
+from .services import GOAL_ACTIONS
+
 
 class DigestPreferenceForm(forms.Form):
     receive = forms.BooleanField(
@@ -159,7 +161,7 @@ QUEUE_ACTIONS: dict[str, list[tuple[str, str]]] = {
     "starved": [("hold", "Put on hold")],
     "stop": [("cancel", "Cancel")],
 }
-NEEDS_GOAL = {"link", "move"}
+NEEDS_GOAL = GOAL_ACTIONS
 # One bulk action acts on at most this many rows (two pages of a queue).
 TRIAGE_MAX = 100
 # Where an action was sent from: the queue's bulk bar, a row's goal picker or keep form, a

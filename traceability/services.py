@@ -1,15 +1,21 @@
-"""Every write of the traceability app: flags (the reconciler), snapshots and digest settings."""
+"""Every write of the traceability app: flags (the reconciler), snapshots, digest settings and
+the triage actions on the queues."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.utils import timezone
 
+from goals import services as goal_services
+from goals.models import Goal, GoalStatus
 from vindaris.tenancy.models import Membership, Organization, User
+from work import services as work_services
 from work.models import Task, TaskEvent, TaskStatus
 
 from . import digest, selectors
@@ -31,17 +37,17 @@ class ReconcileResult:
     resolved: int
 
 
-def _resolution_sql() -> tuple[str, list]:
+def _resolution_sql() -> tuple[str, dict[str, Any]]:
     """Why an open task flag closes: the task is done or cancelled; else the latest event since
     the flag was raised that explains it (moved, kept, confirmed); else "resolved" (the
     condition went away by itself, e.g. the goal became active again)."""
-    cases, params = [], []
+    cases, params = [], {}
     for kind, events in selectors.RESOLVING_EVENTS.items():
-        cases.append("WHEN %s THEN %s::varchar[]")
-        params += [str(kind), list(events)]
+        cases.append(f"WHEN %({kind}_kind)s THEN %({kind}_events)s::varchar[]")
+        params |= {f"{kind}_kind": str(kind), f"{kind}_events": list(events)}
     sql = f"""
         CASE
-          WHEN t.status IN (%s, %s) THEN t.status
+          WHEN t.status IN (%(done)s, %(cancelled)s) THEN t.status
           ELSE COALESCE((
             SELECT e.kind FROM {TASK_EVENT} e
              WHERE e.organization_id = f.organization_id AND e.task_id = f.task_id
@@ -49,10 +55,15 @@ def _resolution_sql() -> tuple[str, list]:
                AND e.kind = ANY(CASE f.kind {" ".join(cases)} END)
              ORDER BY e.created_at DESC, e.id DESC
              LIMIT 1
-          ), %s)
+          ), %(resolved)s)
         END
     """  # noqa: S608 - table names from constants
-    return sql, [str(TaskStatus.DONE), str(TaskStatus.CANCELLED), *params, str(Resolution.RESOLVED)]
+    params |= {
+        "done": str(TaskStatus.DONE),
+        "cancelled": str(TaskStatus.CANCELLED),
+        "resolved": str(Resolution.RESOLVED),
+    }
+    return sql, params
 
 
 def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
@@ -60,27 +71,22 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
     covers), the open flags read once, then only the differences written: a flag raised for
     each gap without an open flag, and each open flag whose gap is gone resolved (with why).
     Open flags that still hold are not touched."""
-    gaps_sql, gaps_params = selectors.task_gaps_sql(organization_id=organization.pk)
-    starved_sql, starved_params = selectors.starved_goals_sql(
-        organization=organization, now=now, live_tasks="live"
-    )
     resolution_sql, resolution_params = _resolution_sql()
-    kinds = [str(kind) for kind in selectors.TASK_FLAG_CONDITIONS]
     should_sql = " UNION ALL ".join(
-        f"SELECT %s::varchar, l.id FROM live l WHERE l.{kind}"  # noqa: S608 - kinds from constants
-        for kind in kinds
+        f"SELECT %({kind}_kind)s::varchar, l.id FROM live l WHERE l.{kind}"  # noqa: S608 - kinds from constants
+        for kind in selectors.TASK_FLAG_CONDITIONS
     )
     sql = f"""
-        WITH live AS MATERIALIZED ({gaps_sql}),
+        WITH live AS MATERIALIZED ({selectors.task_gaps_sql()}),
         should(kind, task_id) AS ({should_sql}),
-        starved(goal_id) AS ({starved_sql}),
+        starved(goal_id) AS ({selectors.starved_goals_sql(live_tasks="live")}),
         open AS MATERIALIZED (
             SELECT f.id, f.kind, f.task_id, f.goal_id FROM {FLAG} f
-             WHERE f.organization_id = %s AND f.resolved_at IS NULL
+             WHERE f.organization_id = %(org)s AND f.resolved_at IS NULL
         ),
         raised_tasks AS (
             INSERT INTO {FLAG} (organization_id, kind, task_id, raised_at, resolution)
-            SELECT %s, s.kind, s.task_id, %s, '' FROM should s
+            SELECT %(org)s, s.kind, s.task_id, %(now)s, '' FROM should s
              WHERE NOT EXISTS (
                    SELECT 1 FROM open o WHERE o.kind = s.kind AND o.task_id = s.task_id
              )
@@ -91,9 +97,9 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
         ),
         raised_goals AS (
             INSERT INTO {FLAG} (organization_id, kind, goal_id, raised_at, resolution)
-            SELECT %s, %s, s.goal_id, %s, '' FROM starved s
+            SELECT %(org)s, %(starved_kind)s, s.goal_id, %(now)s, '' FROM starved s
              WHERE NOT EXISTS (
-                   SELECT 1 FROM open o WHERE o.kind = %s AND o.goal_id = s.goal_id
+                   SELECT 1 FROM open o WHERE o.kind = %(starved_kind)s AND o.goal_id = s.goal_id
              )
             ON CONFLICT (organization_id, kind, goal_id)
                WHERE resolved_at IS NULL AND goal_id IS NOT NULL
@@ -101,43 +107,32 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
             RETURNING 1
         ),
         resolved_tasks AS (
-            UPDATE {FLAG} f SET resolved_at = %s, resolution = {resolution_sql}
-              FROM open o JOIN {TASK} t ON t.organization_id = %s AND t.id = o.task_id
-             WHERE f.id = o.id AND o.task_id IS NOT NULL
+            UPDATE {FLAG} f SET resolved_at = %(now)s, resolution = {resolution_sql}
+              FROM open o JOIN {TASK} t ON t.organization_id = %(org)s AND t.id = o.task_id
+             WHERE f.organization_id = %(org)s AND f.id = o.id AND o.task_id IS NOT NULL
                AND NOT EXISTS (
                    SELECT 1 FROM should s WHERE s.kind = o.kind AND s.task_id = o.task_id
                )
             RETURNING 1
         ),
         resolved_goals AS (
-            UPDATE {FLAG} f SET resolved_at = %s, resolution = %s
+            UPDATE {FLAG} f SET resolved_at = %(now)s, resolution = %(resolved)s
               FROM open o
-             WHERE f.id = o.id AND o.kind = %s AND o.goal_id IS NOT NULL
+             WHERE f.organization_id = %(org)s AND f.id = o.id AND o.kind = %(starved_kind)s
+               AND o.goal_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM starved s WHERE s.goal_id = o.goal_id)
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM raised_tasks) + (SELECT count(*) FROM raised_goals),
                (SELECT count(*) FROM resolved_tasks) + (SELECT count(*) FROM resolved_goals)
     """  # noqa: S608 - table names from constants; values are parameters
-    starved = str(FlagKind.STARVED)
-    params = [
-        *gaps_params,
-        *kinds,
-        *starved_params,
-        organization.pk,
-        organization.pk,
-        now,
-        organization.pk,
-        starved,
-        now,
-        starved,
-        now,
-        *resolution_params,
-        organization.pk,
-        now,
-        str(Resolution.RESOLVED),
-        starved,
-    ]
+    params = {
+        **selectors.starved_goals_params(organization=organization, now=now),
+        **resolution_params,
+        **{f"{kind}_kind": str(kind) for kind in selectors.TASK_FLAG_CONDITIONS},
+        "starved_kind": str(FlagKind.STARVED),
+        "now": now,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raised, resolved = cursor.fetchone()
@@ -153,8 +148,8 @@ def flags_reconcile(*, organization: Organization, now: datetime | None = None) 
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [RECONCILE_LOCK_CLASS, organization.pk % 2_147_483_647],
+            "SELECT pg_advisory_xact_lock(%(lock_class)s, %(key)s)",
+            {"lock_class": RECONCILE_LOCK_CLASS, "key": organization.pk % 2_147_483_647},
         )
     raised, resolved = _reconcile(organization, now)
     return ReconcileResult(raised=raised, resolved=resolved)
@@ -203,7 +198,7 @@ def goal_coverage_refresh(*, organization: Organization) -> int:
     that differ: the organization's task writes and goal changes wait for it, other
     organizations' do not (traceability migration 0005)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT traceability_goalcoverage_repair(%s)", [organization.pk])
+        cursor.execute("SELECT traceability_goalcoverage_repair(%(org)s)", {"org": organization.pk})
         return int(cursor.fetchone()[0])
 
 
@@ -239,11 +234,11 @@ def _digest_claim(
         cursor.execute(
             f"""
             INSERT INTO {table} (organization_id, user_id, week, sent_at)
-            SELECT %s, u.id, %s, %s FROM unnest(%s::bigint[]) AS u(id)
+            SELECT %(org)s, u.id, %(week)s, %(now)s FROM unnest(%(users)s::bigint[]) AS u(id)
             ON CONFLICT (organization_id, user_id, week) DO NOTHING
             RETURNING user_id
             """,  # noqa: S608 - table name from the model
-            [organization.pk, week, now, user_ids],
+            {"org": organization.pk, "week": week, "now": now, "users": user_ids},
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -303,3 +298,106 @@ def digest_for_member(
     now = now or timezone.now()
     flags_reconcile(organization=organization, now=now)
     return digest.build_digests(organization=organization, memberships=[membership], now=now)[0]
+
+
+# Triage: a lead's action on rows of a queue ---------------------------------------------------
+
+# The history row's "why" when the lead gives none.
+DEFAULT_REASONS = {
+    "link": "linked from the orphaned queue",
+    "move": "moved from the {kind} queue",
+    "cancel": "cancelled from the {kind} queue",
+    "confirm": "confirmed from the suspect queue",
+}
+
+
+@dataclass
+class Applied:
+    """What an action did: the selected rows, the keys of those acted on, and the keys of
+    those no longer in the queue (left alone: someone else dealt with them meanwhile)."""
+
+    rows: list[Any]
+    keys: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+
+def _reason(action: str, kind: str, given: str) -> str:
+    given = (given or "").strip()
+    return given or DEFAULT_REASONS.get(action, "").format(kind=kind)
+
+
+# The task actions that need the goal the work should serve.
+GOAL_ACTIONS = frozenset({"link", "move"})
+
+
+def _act_on_task(
+    organization: Organization, actor: User, task: Task, action: str, to_goal: Goal, reason: str
+) -> None:
+    if action in GOAL_ACTIONS:
+        work_services.task_move(
+            organization=organization, actor=actor, task=task, to_goal=to_goal, reason=reason
+        )
+    elif action == "cancel":
+        work_services.task_set_status(
+            organization=organization,
+            actor=actor,
+            task=task,
+            status=TaskStatus.CANCELLED,
+            reason=reason,
+        )
+    elif action == "keep":
+        work_services.task_keep(organization=organization, actor=actor, task=task, reason=reason)
+    elif action == "confirm":
+        work_services.task_confirm_link(
+            organization=organization, actor=actor, task=task, reason=reason
+        )
+
+
+@transaction.atomic
+def triage_apply(
+    *,
+    organization: Organization,
+    actor: User,
+    membership: Membership,
+    kind: str,
+    action: str,
+    rows: Sequence[Any],
+    to_goal: Goal | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Applied:
+    """One triage action of a queue (`kind`) on the selected tasks, or starved goals, through
+    the goals and work services (which write the history rows): link or move to `to_goal`,
+    cancel, keep or confirm a task; put a starved goal on hold. Rows no longer in the queue as
+    `membership` sees it are left alone and reported as gone. All or nothing: a refusal on one
+    row (e.g. moving work to the goal it already serves) leaves every selected row as it was."""
+    applied = Applied(rows=list(rows))
+    if action in GOAL_ACTIONS and to_goal is None:
+        raise ValidationError("Choose the active goal this work should serve.")
+    if kind == "starved":
+        starved = selectors.coverage_headline(
+            organization=organization, viewer=membership, now=now or timezone.now()
+        ).starved_ids
+        for goal in applied.rows:
+            if goal.pk not in starved:
+                applied.gone.append(goal.key)
+                continue
+            goal_services.goal_update(
+                organization=organization, actor=actor, goal=goal, status=GoalStatus.ON_HOLD
+            )
+            applied.keys.append(goal.key)
+        return applied
+    in_queue = selectors.queue_membership(
+        organization=organization,
+        viewer=membership,
+        kind=kind,
+        numbers=[t.number for t in applied.rows],
+    )
+    why = _reason(action, kind, reason)
+    for task in applied.rows:
+        if task.number not in in_queue:
+            applied.gone.append(task.key)
+            continue
+        _act_on_task(organization, actor, task, action, to_goal, why)  # type: ignore[arg-type]
+        applied.keys.append(task.key)
+    return applied

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import coverage, digest, trace
+from .views import coverage, digest, exports, queues, trace
+from .views.common import KINDS
 
 # Organization pages: /o/<org_slug>/…
 urlpatterns: list = [
@@ -20,34 +21,34 @@ urlpatterns: list = [
         name="trace_goal_children",
     ),
     path("trace/no-goal/children/", trace.trace_no_goal_children, name="trace_no_goal_children"),
-    path("trace/export.csv", trace.trace_export_csv, name="trace_export_csv"),
-    path("trace/export.json", trace.trace_export_json, name="trace_export_json"),
+    path("trace/export.csv", exports.trace_export_csv, name="trace_export_csv"),
+    path("trace/export.json", exports.trace_export_json, name="trace_export_json"),
     path("outcomes/<int:outcome_number>/", trace.outcome_detail, name="outcome_detail"),
     # The coverage dashboard and triage queues: /o/<org_slug>/coverage/…
     path("coverage/", coverage.coverage, name="coverage"),
-    path("coverage/goals/", coverage.goal_options, name="coverage_goal_options"),
+    path("coverage/goals/", queues.goal_options, name="coverage_goal_options"),
     # Each queue (and the full "what should we stop?" list): its page, CSV export, triage page
     # (a goal picker for chosen rows) and actions, e.g. coverage_orphaned, coverage_orphaned_act.
     *[
         pattern
-        for kind in coverage.KINDS
+        for kind in KINDS
         for pattern in (
-            path(f"coverage/{kind}/", coverage.queue, {"kind": kind}, name=f"coverage_{kind}"),
+            path(f"coverage/{kind}/", queues.queue, {"kind": kind}, name=f"coverage_{kind}"),
             path(
                 f"coverage/{kind}.csv",
-                coverage.queue_csv,
+                exports.queue_csv,
                 {"kind": kind},
                 name=f"coverage_{kind}_csv",
             ),
             path(
                 f"coverage/{kind}/triage/",
-                coverage.queue_triage,
+                queues.queue_triage,
                 {"kind": kind},
                 name=f"coverage_{kind}_triage",
             ),
             path(
                 f"coverage/{kind}/act/",
-                coverage.queue_act,
+                queues.queue_act,
                 {"kind": kind},
                 name=f"coverage_{kind}_act",
             ),

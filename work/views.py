@@ -20,6 +20,7 @@ from goals import selectors as goal_selectors
 from goals.models import Goal, Outcome
 from goals.views import goal_or_404, outcome_or_404
 from goals.visibility import can_change, can_share
+from vindaris.lib.htmx import is_fragment
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
@@ -47,12 +48,6 @@ from .models import Origin, Task, TaskStatus
 GOAL_PAGE_TASKS = 50
 # Where an inline task action was made: the row is re-rendered for that page.
 ROW_LAYOUTS = {"goal": "work/goal_detail.html", "work": "work/work_list.html"}
-
-
-def _is_fragment(request: OrgRequest) -> bool:
-    """An htmx request that swaps part of the page (a history restore wants the whole page)."""
-    htmx = request.htmx  # type: ignore[attr-defined]
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def _task_or_404(request: OrgRequest, number: int) -> Task:
@@ -213,14 +208,14 @@ def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
         except ValidationError as e:
             add_service_errors(form, e)
     if task is None:
-        if _is_fragment(request):
+        if is_fragment(request):
             ctx = _goal_fragment_context(request, goal, task_form=form)
             return render(request, "work/goal_detail.html#task-add-form", ctx, status=422)
         return render(
             request, "work/goal_detail.html", _goal_page_context(request, goal, task_form=form)
         )
     messages.success(request, f"Added {task.key} {task.title}.")
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return redirect(f"{_goal_url(request, goal)}#goal-{goal.number}-work")
     # The new row goes on top of the goal's tasks; the counts and the message follow out of
     # band, and the form empties itself on the event (static/js/work.js) instead of coming back.
@@ -238,7 +233,7 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
     outcome = outcome_or_404(request, outcome_number)
     goal = goal_or_404(request, outcome.goal.number)
     if request.method == "GET":
-        if not _is_fragment(request):
+        if not is_fragment(request):
             return redirect(
                 f"{_goal_url(request, goal)}?check_in={outcome.number}#outcome-{outcome.number}"
             )
@@ -262,9 +257,9 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
             add_service_errors(form, e)
     if saved:
         messages.success(request, f"Checked in {outcome.key}: {form.cleaned_data['value']}.")
-        if not _is_fragment(request):
+        if not is_fragment(request):
             return redirect(f"{_goal_url(request, goal)}#outcome-{outcome.number}")
-    elif not _is_fragment(request):
+    elif not is_fragment(request):
         ctx = _goal_page_context(request, goal, check_in_forms={outcome.pk: form})
         return render(request, "work/goal_detail.html", ctx)
     response = _check_in_card(request, goal, outcome, None if saved else form, history=saved)
@@ -317,7 +312,7 @@ def goal_confirm_links(request: OrgRequest, goal_number: int) -> HttpResponse:
         )
     else:
         messages.info(request, "No suspect links to confirm.")
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return redirect(f"{_goal_url(request, goal)}#goal-{goal.number}-work")
     return render(
         request, "work/goal_detail.html#links-confirmed", _goal_page_context(request, goal)
@@ -360,7 +355,7 @@ def _task_action_response(request: OrgRequest, task: Task, *, status: int = 200)
     task_url = _task_url(request, task)
     next_url = _next_url(request, task_url)
     layout = request.POST.get("layout", "")
-    if not _is_fragment(request):
+    if not is_fragment(request):
         return redirect(next_url)
     if layout not in ROW_LAYOUTS:
         return HttpResponseClientRedirect(next_url)
@@ -574,7 +569,7 @@ def _work_list_context(request: OrgRequest, *, quick_form: QuickAddForm | None =
 @org_view()
 def work_list(request: OrgRequest) -> HttpResponse:
     ctx = _work_list_context(request)
-    if _is_fragment(request):
+    if is_fragment(request):
         return render(request, "work/work_list.html#work-results", {**ctx, "fragment": True})
     return render(request, "work/work_list.html", ctx)
 

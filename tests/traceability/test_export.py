@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.builders import make_goal, make_outcome, make_task
 from tests.traceability.test_trace_rollups import build_forest
-from traceability.views.trace import MATRIX_HEADER, safe_cell
+from traceability.views.exports import MATRIX_HEADER
+from vindaris.lib.spreadsheet import cell as safe_cell
 from vindaris.tenancy.models import Membership
 from work.models import Origin
 

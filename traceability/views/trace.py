@@ -5,38 +5,28 @@ Every tree URL serves a whole page to a plain request and a fragment to htmx, so
 "show more" and the filters work without JavaScript too. Nothing here writes.
 """
 
-import csv
-import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from goals.forms import GoalFilterForm, MemberChoiceField, organization_today
-from goals.models import CheckIn, GoalStatus, Outcome
-from traceability import trees
+from goals.forms import GoalFilterForm, MemberChoiceField
+from goals.models import GoalStatus
+from traceability import charts, trees
 from traceability.forms import PlainSelect, owner_choices
+from vindaris.lib.htmx import is_fragment
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Membership, Organization
 
 # A page number beyond this is junk; it would only overflow the OFFSET.
 MAX_PAGE = 100_000
-
-
-def _is_fragment(request: OrgRequest) -> bool:
-    """An htmx request that swaps part of the page (a history restore wants the whole page)."""
-    htmx = request.htmx  # type: ignore[attr-defined]
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def _page_number(raw: str | None) -> int:
@@ -185,7 +175,7 @@ def trace(request: OrgRequest) -> HttpResponse:
         + (f"&focus={focus.key}" if focus else ""),
     }
     template = "traceability/trace.html"
-    if _is_fragment(request):
+    if is_fragment(request):
         template += "#roots-page" if page > 1 else "#trace-results"
     return _render(request, template, context)
 
@@ -216,7 +206,7 @@ def trace_goal_children(request: OrgRequest, goal_number: int) -> HttpResponse:
     children.goal = goal
     links = _links(QueryDict(), gaps_only, focus)
     context: dict[str, Any] = {"children": children, "kind": kind, "links": links}
-    if _is_fragment(request):
+    if is_fragment(request):
         return _render(request, "traceability/trace_children.html#children", context)
     path = trees.visible_goals(organization=request.organization, membership=request.membership)
     path_goals = path.filter(pk__in=path_ids[:-1]).in_bulk()
@@ -248,7 +238,7 @@ def trace_no_goal_children(request: OrgRequest) -> HttpResponse:
     )
     links = _links(QueryDict(), gaps_only, focus)
     context: dict[str, Any] = {"children": children, "kind": "tasks", "links": links}
-    if _is_fragment(request):
+    if is_fragment(request):
         return _render(request, "traceability/trace_children.html#children", context)
     context |= {
         "goalless": trees.goalless_summary(organization=request.organization),
@@ -258,88 +248,6 @@ def trace_no_goal_children(request: OrgRequest) -> HttpResponse:
 
 
 # The outcome page: /o/<slug>/outcomes/<n>/ ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartPoint:
-    x: float
-    y: float
-    value: Decimal
-    day: date
-
-
-@dataclass(frozen=True)
-class ValueChart:
-    """An outcome's value over time, laid out for a small inline SVG."""
-
-    width: int
-    height: int
-    points: list[ChartPoint]
-    target_y: float
-    baseline_y: float
-    y_ticks: list[tuple[float, Decimal]]
-    first_day: date
-    last_day: date
-
-    @property
-    def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
-
-    @property
-    def last(self) -> ChartPoint:
-        return self.points[-1]
-
-
-CHART_WIDTH, CHART_HEIGHT = 640, 220
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 14, 28
-
-
-def value_chart(outcome: Outcome, check_ins: list[CheckIn], truncated: bool) -> ValueChart | None:
-    """The outcome's value from before its first check-in shown to its latest; None without
-    check-ins. Baseline and target are drawn as lines, so the scale always holds them."""
-    if not check_ins:
-        return None
-    first = check_ins[0]
-    start_day = first.checked_on
-    if not truncated:  # the value before the first check-in held since the outcome was added
-        start_day = min(start_day, timezone.localdate(outcome.created_at))
-    series = [(start_day, first.previous_value)] + [(c.checked_on, c.value) for c in check_ins]
-    values = [v for _, v in series] + [outcome.baseline, outcome.target]
-    low, high = min(values), max(values)
-    if low == high:
-        low, high = low - 1, high + 1
-    span_days = (series[-1][0] - series[0][0]).days
-    inner_w = CHART_WIDTH - PAD_LEFT - PAD_RIGHT
-    inner_h = CHART_HEIGHT - PAD_TOP - PAD_BOTTOM
-
-    def y_of(value: Decimal) -> float:
-        return PAD_TOP + float((high - value) / (high - low)) * inner_h
-
-    points = []
-    for i, (day, value) in enumerate(series):
-        # Every value on one day: spread them out in order.
-        share = (day - series[0][0]).days / span_days if span_days else i / (len(series) - 1)
-        points.append(ChartPoint(x=PAD_LEFT + share * inner_w, y=y_of(value), value=value, day=day))
-    ticks = [(y_of(v), v) for v in sorted({low, high, outcome.baseline, outcome.target})]
-    return ValueChart(
-        width=CHART_WIDTH,
-        height=CHART_HEIGHT,
-        points=points,
-        target_y=y_of(outcome.target),
-        baseline_y=y_of(outcome.baseline),
-        y_ticks=_spaced(ticks),
-        first_day=series[0][0],
-        last_day=series[-1][0],
-    )
-
-
-def _spaced(ticks: list[tuple[float, Decimal]], gap: float = 14) -> list[tuple[float, Decimal]]:
-    """Tick labels at least `gap` pixels apart (the later of two close ones is dropped)."""
-    kept: list[tuple[float, Decimal]] = []
-    for y, value in sorted(ticks, key=lambda t: t[0]):
-        if all(abs(y - other) >= gap for other, _ in kept):
-            kept.append((y, value))
-    return kept
 
 
 @org_view()
@@ -371,101 +279,6 @@ def outcome_detail(request: OrgRequest, outcome_number: int) -> HttpResponse:
         ),
         "check_ins": list(reversed(check_ins)),
         "truncated": truncated,
-        "chart": value_chart(outcome, check_ins, truncated),
+        "chart": charts.value_chart(outcome, check_ins, truncated),
     }
     return _render(request, "traceability/trace_outcome.html", context)
-
-
-# Exports: /o/<slug>/trace/export.csv and .json ------------------------------------------------
-
-MATRIX_HEADER = [
-    "Root objective",
-    "Goal path",
-    "Goal",
-    "Goal status",
-    "Outcome",
-    "Task",
-    "Task title",
-    "Status",
-    "Assignee",
-    "Estimate",
-]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """The value as a spreadsheet shows it, never as a formula it runs: text starting with
-    = + - @ (or a tab or carriage return) gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer's output, one row a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _matrix_lines(request: OrgRequest) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(MATRIX_HEADER)
-    for row in trees.traceability_matrix(
-        organization=request.organization, membership=request.membership
-    ):
-        labels = [f"{key} {title}" for key, title in row.path]
-        cells = [
-            labels[0] if labels else "",
-            " > ".join(labels),
-            row.path[-1][0] if row.path else "",
-            row.goal_status,
-            row.outcome,
-            row.task_key,
-            row.task_title,
-            row.task_status,
-            row.assignee,
-            "" if row.estimate is None else row.estimate,
-        ]
-        yield writer.writerow([safe_cell(cell) for cell in cells])
-
-
-def _filename(request: OrgRequest, extension: str) -> str:
-    today = organization_today(request.organization)
-    return f"{request.organization.slug}-trace-{today.isoformat()}.{extension}"
-
-
-@org_view()
-@require_safe
-def trace_export_csv(request: OrgRequest) -> StreamingHttpResponse:
-    """The traceability matrix: one row per task (root objective, goal path, outcome, task,
-    status, assignee, estimate), plus a row for each goal without work. Streamed."""
-    response = StreamingHttpResponse(_matrix_lines(request), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(request, "csv")}"'
-    return response
-
-
-def _graph_chunks(request: OrgRequest) -> Iterator[str]:
-    organization, membership = request.organization, request.membership
-    head = {
-        "organization": {"slug": organization.slug, "name": organization.name},
-        "generated_at": timezone.now().isoformat(),
-    }
-    yield json.dumps(head)[:-1] + ', "nodes": ['
-    for i, node in enumerate(trees.graph_nodes(organization=organization, membership=membership)):
-        yield ("," if i else "") + "\n" + json.dumps(node)
-    yield '\n], "edges": ['
-    for i, edge in enumerate(trees.graph_edges(organization=organization, membership=membership)):
-        yield ("," if i else "") + "\n" + json.dumps(edge)
-    yield "\n]}\n"
-
-
-@org_view()
-@require_safe
-def trace_export_json(request: OrgRequest) -> StreamingHttpResponse:
-    """The graph for other tools: goals, outcomes and tasks as nodes, their links as edges.
-    Streamed."""
-    response = StreamingHttpResponse(_graph_chunks(request), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(request, "json")}"'
-    return response
