@@ -34,12 +34,16 @@ def _queries(client, url: str, *, post: dict | None = None, **headers) -> tuple[
 
 
 def _same_on_both(generated, request) -> tuple[int, int, str]:
-    """`request(client, target)` on the small organization (once to warm up, once counted),
-    then on the large one: both query counts, and the large organization's page."""
-    small_client = generated.client(generated.small)
-    request(small_client, generated.small)
-    small, _ = request(small_client, generated.small)
-    large, page = request(generated.client(generated.large), generated.large)
+    """`request(client, target)` on the small organization, then on the large one, each once to
+    warm up and once counted: both query counts, and the large organization's page. (Both are
+    counted in the same state: a write's job request, written once per transaction, was
+    written by the warm-up in the test's transaction.)"""
+    counted = []
+    for target in (generated.small, generated.large):
+        client = generated.client(target)
+        request(client, target)
+        counted.append(request(client, target))
+    (small, _), (large, page) = counted
     return small, large, page
 
 
@@ -79,7 +83,7 @@ def test_the_inline_add_task_post(generated):
     # every POST added its task under the busiest goal
     added = Task.objects.filter(title="Call the churned accounts")
     assert added.filter(organization_id=generated.small.org_id).count() == 2
-    assert added.filter(organization_id=generated.large.org_id).count() == 1
+    assert added.filter(organization_id=generated.large.org_id).count() == 2
 
 
 def test_the_coverage_dashboard(generated):

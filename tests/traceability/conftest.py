@@ -168,6 +168,9 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
         "SITE_URL": settings.SITE_URL,
         "SECRET_KEY": settings.SECRET_KEY,
         "LOG_LEVEL": "WARNING",
+        # Beat runs inside the worker: the dispatcher hands the jobs writes asked for to the
+        # broker every fraction of a second.
+        "JOBS_DISPATCH_SECONDS": "0.3",
     }
     app.control.purge()  # jobs enqueued by earlier tests, for rows long gone
     with worker.log.open("wb") as log:
@@ -182,6 +185,9 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                "--beat",
+                "--schedule",
+                str(base / "beat-schedule"),
                 "-n",
                 worker.name,
             ],
@@ -220,5 +226,13 @@ def stop_redis() -> None:
 
 def start_redis() -> None:
     """Start the test Redis again, exactly as scripts/with-services.sh did."""
+    from kombu import pools
+
+    from vindaris.celery import app
+
     state = redis_socket().parent.parent
     subprocess.run([str(ROOT / "scripts" / "services.sh"), "start", str(state)], check=True)  # noqa: S603
+    # This process's pooled connections went with the old server.
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -1,41 +1,41 @@
-"""Enqueue background jobs after commit, by name, without ever failing the request.
+"""Jobs asked for by writes: durable, and never waited for.
 
 Apps lower in the dependency chain (goals, work) ask for a reconcile of their organization
-without importing the traceability app that implements it. When the broker is down the
-enqueue is logged and dropped: the scheduled reconciler heals what the event would have done.
+without importing the traceability app that implements it. The request is a row
+(tenancy.JobRequest) written in the write's own transaction (an outbox): it commits or rolls
+back with the change, costs one small insert, and never touches the broker, so a slow or dead
+broker cannot slow or fail a write, and a job asked for while the broker is away is done once it
+is back. tenancy.tasks.dispatch_jobs, every few seconds, hands the rows to the broker, one job per
+organization and task however many writes asked for it.
 """
-
-import logging
 
 from django.conf import settings
 from django.db import connection, transaction
 
-logger = logging.getLogger(__name__)
-
 RECONCILE_TASK = "traceability.reconcile_organization"
 
 
-def enqueue(task_name: str, *args: object) -> None:
-    """Send `task_name(*args)` once the current transaction commits; log, never raise.
+def enqueue(task_name: str, organization_id: int) -> None:
+    """Ask for `task_name(organization_id)`, in the current transaction (it is done once the
+    transaction commits, not at all if it rolls back).
 
-    The same job asked for several times in one transaction is sent once."""
-    key = (task_name, args)
+    The same job asked for several times in one transaction is written once: a marker among
+    the transaction's on-commit callbacks says the row is there (Django drops the markers of a
+    savepoint that rolls back, with its row)."""
+    if not getattr(settings, "JOBS_ENABLED", True):
+        return
+    key = (task_name, organization_id)
     if any(getattr(func, "job_key", None) == key for _, func, _ in connection.run_on_commit):
         return
+    from vindaris.tenancy.models import JobRequest
 
-    def send() -> None:
-        from vindaris.celery import app
+    JobRequest.objects.create(organization_id=organization_id, task=task_name)
 
-        try:
-            app.send_task(task_name, args=list(args))
-        except Exception:  # the request must succeed even when the broker is unreachable
-            logger.exception(
-                "Could not enqueue %s%r; the reconciler will catch up", task_name, args
-            )
+    def written() -> None:
+        """Nothing to do on commit: the row is the job."""
 
-    send.job_key = key  # type: ignore[attr-defined]
-    if getattr(settings, "JOBS_ENABLED", True):
-        transaction.on_commit(send)
+    written.job_key = key  # type: ignore[attr-defined]
+    transaction.on_commit(written)
 
 
 def enqueue_reconcile(organization_id: int) -> None:

@@ -184,7 +184,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# A web request must never hang on a dead broker: fail fast, log, let the reconciler heal.
+# Requests never talk to the broker (jobs go through tenancy.JobRequest); the dispatcher and the
+# fan-outs fail fast on a dead broker and try again on their next run.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -205,6 +206,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Scheduled jobs (traceability/tasks.py). Fan-outs enqueue one task per organization; their own
 # messages expire so that a stopped worker does not come back to a backlog of them.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The jobs writes asked for (vindaris.lib.jobs), handed to the broker within seconds.
+    "dispatch-jobs": {
+        "task": "jobs.dispatch",
+        "schedule": env.float("JOBS_DISPATCH_SECONDS", default=2.0),
+        "options": {"expires": 10},
+    },
     "reconcile-flags": {
         "task": "traceability.reconcile_all",
         "schedule": crontab(minute="*/15"),
@@ -223,7 +230,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 50 * 60},
     },
 }
-# Services enqueue jobs (a reconcile after a goal or task change) on commit when enabled.
+# Services ask for jobs (a reconcile after a goal or task change) in their transaction when
+# enabled (vindaris.lib.jobs).
 JOBS_ENABLED = env.bool("JOBS_ENABLED", default=True)
 
 LOGGING = {

@@ -190,3 +190,23 @@ class Sequence(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organization_id}:{self.name}={self.value}"
+
+
+class JobRequest(TenantModel):
+    """A job asked for by a write, kept in the database until it is handed to the broker.
+
+    Written in the write's own transaction (vindaris.lib.jobs.enqueue): the job exists exactly
+    when the change does, and the request never waits for the broker. The dispatcher
+    (tenancy.tasks.dispatch_jobs, every few seconds) sends each organization's pending job once,
+    however many writes asked for it, and deletes the rows it sent; while the broker is away the
+    rows wait."""
+
+    # Indexed by the primary key (organization_id, id), which leads with it.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    task = models.CharField(max_length=100)  # a Celery task name taking the organization's id
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.organization_id})"
