@@ -74,10 +74,14 @@ collect=$!
 "$py" manage.py seed_demo
 wait "$collect"
 
-spawn worker "$root/.venv/bin/celery" -A vindaris worker -c 2 -l info
-spawn beat "$root/.venv/bin/celery" -A vindaris beat -l info -s "$state/celerybeat-schedule"
+# Each under scripts/supervise.sh: a worker, beat or web server that exits is started again
+# (with backoff, said in its log); the others and the databases keep running.
+spawn worker scripts/supervise.sh worker "$root/.venv/bin/celery" -A vindaris worker -c 2 -l info
+spawn beat scripts/supervise.sh beat \
+  "$root/.venv/bin/celery" -A vindaris beat -l info -s "$state/celerybeat-schedule"
 # migrate ran the system checks already.
-spawn web "$py" manage.py runserver "127.0.0.1:$port" --noreload --skip-checks
+spawn web scripts/supervise.sh web \
+  "$py" manage.py runserver "127.0.0.1:$port" --noreload --skip-checks
 web=${pids[-1]}
 
 up=0
@@ -113,5 +117,5 @@ cat <<MSG
 
 MSG
 wait -n "${pids[@]}" || true
-echo "A process stopped unexpectedly; see $state/logs/." >&2
+echo "A supervisor stopped unexpectedly; see $state/logs/." >&2
 exit 1
