@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system packages the project needs are present: Python >= 3.11 with venv,
-# PostgreSQL and Redis servers (and Chromium with --browser). As root, install the missing ones
+# PostgreSQL and Redis servers (and, with --browser, for the whole test suite: Chromium and a
+# Java runtime for the HTML checker). As root, install the missing ones
 # from the distribution's packages; otherwise say exactly what to install.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if [ $want_browser = 1 ] && [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then missing+=(chromium); fi
+if [ $want_browser = 1 ] && ! command -v java >/dev/null; then missing+=(default-jre-headless); fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

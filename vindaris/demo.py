@@ -44,7 +44,7 @@ from goals.models import Direction, Goal, GoalStatus, Outcome, Priority
 from vindaris.tenancy import services as tenancy_services
 from vindaris.tenancy.models import Membership, Organization, Role, User
 from work import services as work_services
-from work.models import Origin, Task, TaskStatus
+from work.models import LIVE_STATUSES, Origin, Task, TaskStatus
 
 DEMO_PASSWORD = "vindaris-demo"
 
@@ -591,7 +591,7 @@ class _Builder:
         # One task in ten is unassigned; live work is due soon (some of it overdue), finished
         # work was due in the past, cancelled work has no date.
         assignee = None if self.rng.random() < 0.1 else self.rng.choice(team or self.assignees)
-        if status in (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED):
+        if status in LIVE_STATUSES:
             due: date | None = self.today + timedelta(days=self.rng.randint(-5, 45))
         elif status == TaskStatus.DONE:
             due = self.today - timedelta(days=self.rng.randint(3, 40))

@@ -69,7 +69,7 @@ class Task(TenantModel):
                 fields=["organization", "goal", "-number"],
                 include=["estimate", "link_confirmed_at", "outcome"],
                 name="task_org_goal_live_idx",
-                condition=Q(status__in=["todo", "in_progress", "blocked"]),
+                condition=LIVE,
             ),
             # done work per goal: the goal page's done share, index-only
             models.Index(
@@ -82,7 +82,7 @@ class Task(TenantModel):
             models.Index(
                 fields=["organization", "number"],
                 name="task_org_orphaned_idx",
-                condition=Q(goal__isnull=True) & Q(status__in=["todo", "in_progress", "blocked"]),
+                condition=Q(goal__isnull=True) & LIVE,
             ),
             # the work list filtered by assignee
             models.Index(

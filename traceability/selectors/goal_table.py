@@ -127,7 +127,7 @@ class GoalRow:
             return None
         local = timezone.localtime(at)
         return Activity(
-            iso=local.isoformat(),
+            iso=local.isoformat(timespec="seconds"),
             title=f"{local.day} {local:%b %Y %H:%M} ({timesince(at)} ago)",
             label=f"{local.day} {local:%b}",
         )

@@ -119,7 +119,9 @@ def _members_context(request: OrgRequest, **extra: object) -> dict:
 def _members_response(request: OrgRequest, **extra: object) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(
-            request, "tenancy/members.html#members-panel", _members_context(request, **extra)
+            request,
+            "tenancy/members.html#members-panel",
+            _members_context(request, fragment=True, **extra),
         )
     return redirect("members", org_slug=request.organization.slug)
 
@@ -143,7 +145,7 @@ def member_invite(request: OrgRequest) -> HttpResponse:
         except ValidationError as e:
             form.add_error("email", e)
     if not form.is_valid():
-        ctx = _members_context(request, invite_form=form)
+        ctx = _members_context(request, invite_form=form, fragment=bool(request.htmx))  # type: ignore[attr-defined]
         return render(
             request,
             "tenancy/members.html#members-panel" if request.htmx else "tenancy/members.html",  # type: ignore[attr-defined]
