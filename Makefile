@@ -3,14 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
 
-.PHONY: run test venv lint format audit bench clean
+.PHONY: run test check venv lint format audit bench clean
 
 run:
 	@scripts/run.sh
 
 test: venv
 	@scripts/require-system.sh --browser
+	@$(MAKE) -s check
 	@scripts/with-services.sh $(VENV)/bin/pytest $(ARGS)
+
+# The code checks that gate every change: ruff (lint and format) and mypy with django-stubs.
+check: venv
+	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/ruff format --check --quiet .
+	@$(VENV)/bin/mypy
 
 venv: $(STAMP)
 

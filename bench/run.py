@@ -114,13 +114,15 @@ class Session:
         self.client.force_login(User.objects.get(pk=self.target.user_id))
         self.sent = 0
         goal_url = _url(PAGES[3], self.target)
+        if goal_url is None:
+            raise BenchError(f"{scale}: the goal page has no URL")
         response = self.client.get(goal_url)
         if response.status_code != 200:
             raise BenchError(f"{scale}: the goal page answered {response.status_code}")
         self.csrf = self.client.cookies["csrftoken"].value
 
     def request(self, page: Page, url: str) -> Any:
-        headers = {"HTTP_HX_REQUEST": "true"} if page.htmx else {}
+        headers: dict[str, Any] = {"HTTP_HX_REQUEST": "true"} if page.htmx else {}
         if page.post:
             self.sent += 1
             response = self.client.post(

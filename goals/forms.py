@@ -131,14 +131,14 @@ class GoalFilterForm(forms.Form):
         self, data: Any = None, *, organization: Organization, today: date | None = None
     ) -> None:
         super().__init__(data)
-        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
         current = Quarter.of(today or organization_today(organization))
         # Last year, this year and next year, by quarter.
         quarters = [Quarter(current.year - 1, 1).shifted(i) for i in range(12)]
         asked = Quarter.parse((data or {}).get("period", ""))
         if asked is not None and asked not in quarters:
             quarters = sorted([*quarters, asked])  # a bookmarked quarter stays selectable
-        self.fields["period"].choices = [("", "Any period")] + [
+        self.fields["period"].choices = [("", "Any period")] + [  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one is a ChoiceField
             (q.value, q.label) for q in quarters
         ]
 
@@ -229,10 +229,10 @@ class GoalForm(forms.Form):
                 for name in ("owner", "confidential"):
                     self.fields[name].disabled = True
                     self.fields[name].help_text = "Only admins, leads and the owner change this."
-        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
-        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]
+        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
+        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
         current = Quarter.of(today or organization_today(organization))
-        self.fields["quarter"].choices = [("", "Custom dates")] + [
+        self.fields["quarter"].choices = [("", "Custom dates")] + [  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one is a ChoiceField
             (q.value, q.label) for q in (current.shifted(i) for i in range(5))
         ]
         self.fields["quarter"].widget.attrs["data-quarter-pick"] = ""
@@ -323,7 +323,7 @@ class ShareForm(forms.Form):
 
     def __init__(self, data: Any = None, *, goal: Goal) -> None:
         super().__init__(data)
-        self.fields["member"].queryset = selectors.share_candidates(goal=goal)  # type: ignore[attr-defined]
+        self.fields["member"].queryset = selectors.share_candidates(goal=goal)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
 
 
 class UnshareForm(forms.Form):
@@ -331,4 +331,4 @@ class UnshareForm(forms.Form):
 
     def __init__(self, data: Any = None, *, goal: Goal) -> None:
         super().__init__(data)
-        self.fields["member"].queryset = selectors.share_candidates(goal=goal)  # type: ignore[attr-defined]
+        self.fields["member"].queryset = selectors.share_candidates(goal=goal)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset

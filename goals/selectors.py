@@ -352,6 +352,6 @@ def share_candidates(*, goal: Goal) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("user")
         .filter(organization_id=goal.organization_id, role__in=(Role.PLANNER, Role.VIEWER))
-        .exclude(pk=goal.owner_id)
+        .exclude(Q(pk=goal.owner_id))
         .order_by("user__name", "user__email")
     )

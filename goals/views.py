@@ -113,7 +113,7 @@ def goal_create(request: OrgRequest) -> HttpResponse:
         try:
             goal = services.goal_create(
                 organization=organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 **form.values(),
             )
         except ValidationError as e:
@@ -141,7 +141,7 @@ def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
             if changes:
                 services.goal_update(
                     organization=request.organization,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     goal=goal,
                     **changes,
                 )
@@ -162,7 +162,7 @@ def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
         try:
             outcome = services.outcome_create(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 **form.values(),
             )
@@ -187,7 +187,7 @@ def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
             if changes:
                 services.outcome_update(
                     organization=request.organization,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     outcome=outcome,
                     **changes,
                 )
@@ -224,7 +224,7 @@ def _access_response(
         "access": selectors.goal_access(goal=goal),
         "share_form": share_form or ShareForm(goal=goal),
     }
-    fragment = bool(request.htmx)  # type: ignore[attr-defined]
+    fragment = bool(request.htmx)
     template = "goals/goal_access.html#access-panel" if fragment else "goals/goal_access.html"
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
@@ -244,7 +244,7 @@ def goal_access(request: OrgRequest, goal_number: int) -> HttpResponse:
         try:
             services.goal_share(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 member=member,
                 access=access,
@@ -254,12 +254,12 @@ def goal_access(request: OrgRequest, goal_number: int) -> HttpResponse:
         else:
             verb = "edit" if access == "change" else "view"
             messages.success(request, f"{member.user.display_name} can now {verb} {goal.key}.")
-            if request.htmx:  # type: ignore[attr-defined]
+            if request.htmx:
                 return _access_response(request, goal)
             return redirect(
                 "goal_access", org_slug=request.organization.slug, goal_number=goal.number
             )
-    return _access_response(request, goal, share_form=form, status=422 if request.htmx else 200)  # type: ignore[attr-defined]
+    return _access_response(request, goal, share_form=form, status=422 if request.htmx else 200)
 
 
 @org_view()
@@ -272,13 +272,13 @@ def goal_access_revoke(request: OrgRequest, goal_number: int) -> HttpResponse:
         member = form.cleaned_data["member"]
         services.goal_unshare(
             organization=request.organization,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             goal=goal,
             member=member,
         )
         messages.success(request, f"{member.user.display_name} no longer has access to {goal.key}.")
     else:
         messages.error(request, "Choose a member who has access to this goal.")
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _access_response(request, goal)
     return redirect("goal_access", org_slug=request.organization.slug, goal_number=goal.number)

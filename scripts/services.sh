@@ -2,6 +2,7 @@
 # Start or stop a project-local PostgreSQL cluster and Redis in a state folder, on Unix sockets only.
 #   scripts/services.sh start <dir>   # prints nothing on success; writes <dir>/env
 #   scripts/services.sh stop <dir>
+# Redis keeps an append-only file (queued jobs survive a restart) unless REDIS_APPENDONLY=no.
 # As root, PostgreSQL runs as the `postgres` user (it refuses to run as root).
 set -euo pipefail
 
@@ -38,7 +39,7 @@ start() {
   if ! redis-cli -s "$sock/redis.sock" ping >/dev/null 2>&1; then
     redis-server --port 0 --unixsocket "$sock/redis.sock" --unixsocketperm 770 \
       --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" \
-      --save '' --appendonly no >/dev/null
+      --save '' --appendonly "${REDIS_APPENDONLY:-yes}" >/dev/null
     for _ in $(seq 50); do redis-cli -s "$sock/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   for _ in $(seq 50); do

@@ -7,6 +7,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vindaris-test.XXXXXX")
 cleanup() { "$here/services.sh" stop "$tmp" || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-PG_FSYNC=off "$here/services.sh" start "$tmp"
+PG_FSYNC=off REDIS_APPENDONLY=no "$here/services.sh" start "$tmp"
 set -a; . "$tmp/env"; set +a
 "$@"

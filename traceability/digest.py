@@ -122,11 +122,11 @@ def _item(organization: Organization, flag: selectors.DigestFlag) -> DigestItem:
         elif flag.kind == FlagKind.SUSPECT and flag.material_change:
             detail = f"G-{flag.goal_number} {flag.goal_title}: {flag.material_change}"
         else:
-            status = GoalStatus(flag.goal_status).label.lower()  # type: ignore[arg-type]
+            status = GoalStatus(flag.goal_status).label.lower()  # type: ignore[arg-type]  # a flag with a goal has its status
             detail = f"G-{flag.goal_number} {flag.goal_title}, {status}"
         return DigestItem(
             f"T-{flag.task_number}",
-            flag.task_title,
+            flag.task_title or "",
             _org_url(organization, f"tasks/{flag.task_number}/"),
             detail,
             is_new,
@@ -138,7 +138,7 @@ def _item(organization: Organization, flag: selectors.DigestFlag) -> DigestItem:
     )
     return DigestItem(
         f"G-{flag.goal_number}",
-        flag.goal_title,
+        flag.goal_title or "",
         _org_url(organization, f"goals/{flag.goal_number}/"),
         since,
         is_new,

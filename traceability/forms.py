@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from goals import selectors as goal_selectors
 from goals import visibility as goal_visibility
@@ -51,22 +51,22 @@ SORT_CHOICES = [(key, label) for key, label in SORT_LABELS.items()] + [
 
 
 class PlainSelect(forms.Select):
-    """A <select> written in Python from (value, label) pairs (`options`, rather than `choices`,
+    """A <select> written in Python from (value, label) pairs (`pairs`, rather than `choices`,
     which Django normalizes one by one), in the markup of Django's own: hundreds of options in
     a millisecond or two, where the widget templates take tens."""
 
-    options: list[tuple[Any, str]] = []
+    pairs: list[tuple[Any, str]] = []
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> str:
+    ) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
         chosen = {str(v) for v in self.format_value(value)}
         options = "".join(
             f'<option value="{html.escape(key)}"{" selected" if key in chosen else ""}>'
             f"{html.escape(label)}</option>"
-            for key, label in ((str(k), str(lb)) for k, lb in self.options)
+            for key, label in ((str(k), str(lb)) for k, lb in self.pairs)
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe(options))  # noqa: S308 - escaped above
 
@@ -109,19 +109,19 @@ class CoverageFilterForm(forms.Form):
         self, data: Any = None, *, organization: Organization, today: date | None = None
     ) -> None:
         super().__init__(data, auto_id="coverage-%s")
-        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = members_choices(organization)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
         current = Quarter.of(today or organization_today(organization))
         quarters = [Quarter(current.year - 1, 1).shifted(i) for i in range(12)]
         asked = Quarter.parse((data or {}).get("period", ""))
         if asked is not None and asked not in quarters:
             quarters = sorted([*quarters, asked])  # a bookmarked quarter stays selectable
-        self.fields["period"].choices = [("", "Any period")] + [
+        self.fields["period"].choices = [("", "Any period")] + [  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one is a ChoiceField
             (q.value, q.label) for q in quarters
         ]
 
     def offer_owners(self, owners: list[tuple[int, str]]) -> None:
         """The owner list's options: (membership id, name), e.g. selectors.Overview.owners."""
-        self.fields["owner"].widget.options = [("", "Anyone"), *owners]  # type: ignore[attr-defined]
+        self.fields["owner"].widget.pairs = [("", "Anyone"), *owners]
 
     @property
     def asked_owner(self) -> int | None:
@@ -185,7 +185,7 @@ class NumberedChoiceField(forms.ModelMultipleChoiceField):
 class ActiveGoalField(forms.ModelChoiceField):
     """An active goal of the organization, named by its number; labelled "G-12 Title (P1)"."""
 
-    def label_from_instance(self, obj: Goal) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Goal) -> str:
         return f"{obj.key} {obj.title} ({obj.get_priority_display()})"
 
 
@@ -212,15 +212,15 @@ class TriageForm(forms.Form):
     ) -> None:
         super().__init__(data, **kwargs)
         self.kind = kind
-        self.fields["action"].choices = QUEUE_ACTIONS[kind]  # type: ignore[attr-defined]
-        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]
+        self.fields["action"].choices = QUEUE_ACTIONS[kind]  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one is a ChoiceField
+        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization
         ).select_related("goal")
-        self.fields["goals"].queryset = Goal.objects.filter(  # type: ignore[attr-defined]
+        self.fields["goals"].queryset = Goal.objects.filter(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization
         )
         # Triage is for leads and admins, who see every goal.
-        self.fields["to_goal"].queryset = goal_selectors.active_goal_choices(  # type: ignore[attr-defined]
+        self.fields["to_goal"].queryset = goal_selectors.active_goal_choices(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization, viewer=None
         )
 
@@ -235,7 +235,7 @@ class TriageForm(forms.Form):
             if not rows:
                 self.add_error(
                     self.rows_field,
-                    f"Select at least one {self.fields[self.rows_field].noun}.",  # type: ignore[attr-defined]
+                    f"Select at least one {self.fields[self.rows_field].noun}.",  # type: ignore[attr-defined]  # the rows field is a picker, which names its noun
                 )
             elif len(rows) > TRIAGE_MAX:
                 self.add_error(self.rows_field, f"Act on at most {TRIAGE_MAX} rows at once.")
@@ -261,10 +261,10 @@ class TriageSelectionForm(forms.Form):
 
     def __init__(self, data: Any, *, organization: Organization) -> None:
         super().__init__(data)
-        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]
+        self.fields["tasks"].queryset = Task.objects.filter(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization
         ).select_related("goal")
-        self.fields["goals"].queryset = Goal.objects.filter(  # type: ignore[attr-defined]
+        self.fields["goals"].queryset = Goal.objects.filter(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization, status=GoalStatus.ACTIVE
         )
 

@@ -41,7 +41,8 @@ def _resolution_sql() -> tuple[str, dict[str, Any]]:
     """Why an open task flag closes: the task is done or cancelled; else the latest event since
     the flag was raised that explains it (moved, kept, confirmed); else "resolved" (the
     condition went away by itself, e.g. the goal became active again)."""
-    cases, params = [], {}
+    cases: list[str] = []
+    params: dict[str, Any] = {}
     for kind, events in selectors.RESOLVING_EVENTS.items():
         cases.append(f"WHEN %({kind}_kind)s THEN %({kind}_events)s::varchar[]")
         params |= {f"{kind}_kind": str(kind), f"{kind}_events": list(events)}
@@ -398,6 +399,6 @@ def triage_apply(
         if task.number not in in_queue:
             applied.gone.append(task.key)
             continue
-        _act_on_task(organization, actor, task, action, to_goal, why)  # type: ignore[arg-type]
+        _act_on_task(organization, actor, task, action, to_goal, why)  # type: ignore[arg-type]  # to_goal is checked above for the actions that need it
         applied.keys.append(task.key)
     return applied

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from vindaris.tenancy import urls as tenancy_urls
 from vindaris.tenancy.forms import LoginForm
 
 # Every page of an organization lives under /o/<org_slug>/ and is resolved by tenancy.access.
-org_patterns = [
+org_patterns: list[URLPattern | URLResolver] = [
     *tenancy_urls.org_urlpatterns,
     path("", include("goals.urls")),
     path("", include("work.urls")),

@@ -153,9 +153,9 @@ class GoalField(PickField):
     how = "Type its key (G-12) or its title, or pick it from the suggestions."
 
     def find(self, text: str) -> list[Goal]:
-        return selectors.goal_find(goals=self.queryset, text=text)  # type: ignore[arg-type]
+        return selectors.goal_find(goals=self.queryset, text=text)  # type: ignore[arg-type]  # the picker's queryset is of the model its subclass names
 
-    def text_of(self, obj: Goal) -> str:  # type: ignore[override]
+    def text_of(self, obj: Goal) -> str:
         return goal_label(obj)
 
 
@@ -167,9 +167,9 @@ class MemberField(PickField):
     how = "Type their name or email, or pick them from the suggestions."
 
     def find(self, text: str) -> list[Membership]:
-        return selectors.member_find(members=self.queryset, text=text)  # type: ignore[arg-type]
+        return selectors.member_find(members=self.queryset, text=text)  # type: ignore[arg-type]  # the picker's queryset is of the model its subclass names
 
-    def text_of(self, obj: Membership) -> str:  # type: ignore[override]
+    def text_of(self, obj: Membership) -> str:
         return member_label(obj)
 
 
@@ -188,7 +188,7 @@ class OutcomeField(PickField):
     def pick(self, text: str, *, goal: Goal | None) -> Outcome:
         """The outcome `text` names among the goal's (any visible one's while the goal is not
         known); a ValidationError otherwise."""
-        outcomes: QuerySet[Outcome] = self.queryset  # type: ignore[assignment]
+        outcomes: QuerySet[Outcome] = self.queryset  # type: ignore[assignment]  # the picker's queryset is of the model its subclass names
         if goal is not None and len(text) <= PICK_MAX_LENGTH and "\x00" not in text:
             found = selectors.outcome_find(outcomes=outcomes.filter(goal=goal), text=text)
             if len(found) == 1:
@@ -198,9 +198,9 @@ class OutcomeField(PickField):
         return PickField.to_python(self, text)
 
     def find(self, text: str) -> list[Outcome]:
-        return selectors.outcome_find(outcomes=self.queryset, text=text)  # type: ignore[arg-type]
+        return selectors.outcome_find(outcomes=self.queryset, text=text)  # type: ignore[arg-type]  # the picker's queryset is of the model its subclass names
 
-    def text_of(self, obj: Outcome) -> str:  # type: ignore[override]
+    def text_of(self, obj: Outcome) -> str:
         return outcome_label(obj)
 
 
@@ -225,8 +225,8 @@ def setup_goal_picker(
     )
     if exclude is not None:
         goals = goals.exclude(pk=exclude.pk)
-    field.queryset = goals  # type: ignore[attr-defined]
-    widget: PickerInput = field.widget  # type: ignore[assignment]
+    field.queryset = goals  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
+    widget: PickerInput = field.widget
     widget.options_url = _pick_url(
         organization,
         "work_pick_goals",
@@ -239,8 +239,8 @@ def setup_goal_picker(
 def setup_member_picker(field: forms.Field, *, organization: Organization) -> None:
     """Limit a MemberField to the organization's members and point its suggestions at them."""
     members = selectors.assignee_choices(organization=organization)
-    field.queryset = members  # type: ignore[attr-defined]
-    widget: PickerInput = field.widget  # type: ignore[assignment]
+    field.queryset = members  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
+    widget: PickerInput = field.widget
     widget.options_url = _pick_url(organization, "work_pick_members")
     widget.attrs.setdefault("placeholder", "Name or email")
 
@@ -284,13 +284,13 @@ class GoalTaskForm(TaskFieldsMixin):
         kwargs.setdefault("auto_id", f"goal-{goal.number}-task-%s")
         super().__init__(*args, **kwargs)
         self.goal = goal
-        self.fields["outcome"].queryset = goal_selectors.outcomes_of(goal=goal)  # type: ignore[attr-defined]
+        self.fields["outcome"].queryset = goal_selectors.outcomes_of(goal=goal)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
         self.limit_members(organization)
 
     def offer_outcomes(self, outcomes: list[Outcome]) -> None:
         """Show the goal's outcomes as the page already loaded them, instead of reading them
         again to render the choices (validation still reads them from the database)."""
-        field: forms.ModelChoiceField = self.fields["outcome"]  # type: ignore[assignment]
+        field: forms.ModelChoiceField = self.fields["outcome"]  # type: ignore[assignment]  # form.fields holds plain Fields; this one is the outcome picker
         field.choices = [("", field.empty_label), *((o.pk, str(o)) for o in outcomes)]
 
 
@@ -350,10 +350,10 @@ class TaskEditForm(TaskFieldsMixin):
         super().__init__(*args, **kwargs)
         outcome = self.fields["outcome"]
         if task.goal is None:
-            outcome.queryset = Outcome.objects.none()  # type: ignore[attr-defined]
+            outcome.queryset = Outcome.objects.none()  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             outcome.help_text = "Link the task to a goal (move it) to choose an outcome."
         else:
-            outcome.queryset = goal_selectors.outcomes_of(goal=task.goal)  # type: ignore[attr-defined]
+            outcome.queryset = goal_selectors.outcomes_of(goal=task.goal)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
         self.limit_members(organization)
 
 
@@ -387,8 +387,8 @@ class TaskMoveForm(forms.Form):
         setup_goal_picker(to_goal, organization=organization, viewer=viewer, exclude=task.goal)
         outcomes = selectors.outcome_choices(organization=organization, viewer=viewer)
         outcome = self.fields["outcome"]
-        outcome.queryset = outcomes  # type: ignore[attr-defined]
-        widget: PickerInput = outcome.widget  # type: ignore[assignment]
+        outcome.queryset = outcomes  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
+        widget: PickerInput = outcome.widget
         widget.options_url = _pick_url(organization, "work_pick_outcomes")
         # Its suggestions are the outcomes of the goal typed above: asked for again on focus.
         widget.attrs.update(
@@ -403,7 +403,7 @@ class TaskMoveForm(forms.Form):
         text = self.cleaned_data.get("outcome")
         if not text:
             return None
-        field: OutcomeField = self.fields["outcome"]  # type: ignore[assignment]
+        field: OutcomeField = self.fields["outcome"]  # type: ignore[assignment]  # form.fields holds plain Fields; this one is the outcome picker
         return field.pick(text, goal=self.cleaned_data.get("to_goal"))
 
     def clean(self) -> dict[str, Any]:
@@ -443,7 +443,7 @@ class CheckInForm(forms.Form):
         # Validation only: the page renders the checkboxes from the tasks it already loaded, so
         # a form that is only shown (one per outcome card) needs no queryset.
         if self.is_bound:
-            self.fields["credited_tasks"].queryset = selectors.live_tasks_of_goal_choices(  # type: ignore[attr-defined]
+            self.fields["credited_tasks"].queryset = selectors.live_tasks_of_goal_choices(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
                 goal=goal
             )
 

@@ -86,7 +86,11 @@ _GOAL_COUNTS = f"""
 def goal_counts(*, goal: Goal) -> GoalCounts:
     """Counts of the goal's own tasks, in one query. A member who sees the goal sees all of its
     own tasks."""
-    params = {"org": goal.organization_id, "goal": goal.pk, "done": TaskStatus.DONE}
+    params: dict[str, Any] = {
+        "org": goal.organization_id,
+        "goal": goal.pk,
+        "done": TaskStatus.DONE,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_GOAL_COUNTS, params)
         rows = cursor.fetchall()
@@ -178,7 +182,7 @@ def outcomes_with_tasks(*, goal: Goal, counts: GoalCounts) -> list[Outcome]:
     `counts`. One query."""
     outcomes = list(goal_selectors.outcomes_of(goal=goal))
     for outcome in outcomes:
-        outcome.live_tasks = counts.live_by_outcome.get(outcome.pk, 0)  # type: ignore[attr-defined]
+        outcome.live_tasks = counts.live_by_outcome.get(outcome.pk, 0)  # type: ignore[attr-defined]  # a figure carried on the instance for the template
     return outcomes
 
 
@@ -194,7 +198,7 @@ def task_history(*, task: Task, viewer: Membership | None) -> list[TaskEvent]:
     """The task's history, newest first, actor and goals loaded. A goal the task came from or
     went to that `viewer` may not see is left out (`from_goal`/`to_goal` None) and flagged
     (`from_goal_hidden`/`to_goal_hidden`). One query."""
-    events = list(
+    events: list[Any] = list(
         TaskEvent.objects.filter(organization_id=task.organization_id, task=task)
         .select_related("actor", "from_goal", "to_goal")
         .annotate(

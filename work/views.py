@@ -200,7 +200,7 @@ def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
         try:
             task = services.task_create(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 origin=Origin.GOAL_PAGE,
                 **form.cleaned_data,
@@ -245,7 +245,7 @@ def outcome_check_in(request: OrgRequest, outcome_number: int) -> HttpResponse:
         try:
             services.check_in_record(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 outcome=outcome,
                 value=data["value"],
                 note=data["note"],
@@ -303,7 +303,7 @@ def goal_confirm_links(request: OrgRequest, goal_number: int) -> HttpResponse:
     goal = goal_or_404(request, goal_number)
     confirmed = services.goal_confirm_links(
         organization=request.organization,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         goal=goal,
     )
     if confirmed:
@@ -327,7 +327,7 @@ def goal_delete(request: OrgRequest, goal_number: int) -> HttpResponse:
         parent = goal.parent
         orphaned = services.goal_delete(
             organization=request.organization,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             goal=goal,
         )
         text = f"Deleted {goal.key} {goal.title}."
@@ -335,7 +335,7 @@ def goal_delete(request: OrgRequest, goal_number: int) -> HttpResponse:
             text += f" {orphaned} live task{'s are' if orphaned != 1 else ' is'} now orphaned."
         messages.success(request, text)
         target = _goal_url(request, parent) if parent else _goal_list_url(request)
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return HttpResponseClientRedirect(target)
         return redirect(target)
     ctx = {
@@ -378,7 +378,7 @@ def task_status(request: OrgRequest, task_number: int) -> HttpResponse:
     if new != task.status:
         services.task_set_status(
             organization=request.organization,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             task=task,
             status=new,
         )
@@ -394,13 +394,13 @@ def task_confirm(request: OrgRequest, task_number: int) -> HttpResponse:
     try:
         services.task_confirm_link(
             organization=request.organization,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             task=task,
         )
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return _task_action_response(request, task, status=422)
-    messages.success(request, f"Confirmed the link of {task.key} to {task.goal.key}.")  # type: ignore[union-attr]
+    messages.success(request, f"Confirmed the link of {task.key} to {task.goal.key}.")
     return _task_action_response(request, task)
 
 
@@ -442,7 +442,7 @@ def task_edit(request: OrgRequest, task_number: int) -> HttpResponse:
         try:
             services.task_update(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 task=task,
                 **form.cleaned_data,
             )
@@ -470,7 +470,7 @@ def task_move(request: OrgRequest, task_number: int) -> HttpResponse:
         try:
             moved = services.task_move(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 task=task,
                 to_goal=data["to_goal"],
                 outcome=data["outcome"],
@@ -496,7 +496,7 @@ def task_keep(request: OrgRequest, task_number: int) -> HttpResponse:
         try:
             services.task_keep(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 task=task,
                 reason=form.cleaned_data["reason"],
             )
@@ -583,7 +583,7 @@ def task_quick_add(request: OrgRequest) -> HttpResponse:
         try:
             task = services.task_create(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 origin=Origin.QUICK_ADD,
                 **form.cleaned_data,
             )

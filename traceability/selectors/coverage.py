@@ -59,7 +59,7 @@ def goal_filter_sql(
     """Goals `g` of `owner` whose period overlaps [period_start, period_end]: the goal list's
     meaning of the same filters (a goal without dates belongs to no period; an open end
     overlaps every period on that side); with its named parameters."""
-    sql, params = "", {}
+    sql, params = "", dict[str, Any]()
     if owner is not None:
         sql, params = " AND g.owner_id = %(owner)s", {"owner": owner.pk}
     if period_start or period_end:

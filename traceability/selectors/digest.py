@@ -53,7 +53,8 @@ class DigestVisibility:
         """SQL selecting (class, goal_id): the goals hidden from each restricted class, each
         class's set found by goals.visibility's own SQL for its representative; with its named
         parameters (`%(org)s` the organization). One set-based statement, to use as a CTE."""
-        parts, params = [], {}
+        parts: list[str] = []
+        params: dict[str, Any] = {}
         for visibility_class, member in self.representatives.items():
             prefix = f"class_{visibility_class}"
             hidden = goal_visibility.hidden_goals_named_sql(member, org="org", prefix=prefix)

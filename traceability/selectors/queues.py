@@ -4,7 +4,7 @@ the "what should we stop?" list, their exports, and the goal picker's search."""
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -158,7 +158,7 @@ def queue_tasks(
     qs = _tasks_seen_by(organization, viewer).filter(condition)
     if before is not None:
         qs = qs.filter(number__lt=before)
-    page = list(
+    page: list[Any] = list(
         qs.annotate(kept=Value(kept and kind == "stranded", output_field=BooleanField()))
         .select_related("goal", "assignee__user")
         .order_by("-number")[: QUEUE_PAGE_SIZE + 1]
@@ -203,7 +203,7 @@ def queue_membership(
         _tasks_seen_by(organization, viewer)
         .filter(number__in=list(numbers))
         .filter(TASK_QUEUES[kind])
-    ).values_list("number", "kept")
+    ).values_list("number", "kept")  # type: ignore[misc]  # "kept" is _with_kept's annotation, which the plugin does not follow
     return {number: kept and kind == "stranded" for number, kept in rows}
 
 

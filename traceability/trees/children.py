@@ -1,6 +1,7 @@
 """The tree's nodes and what an expanded goal shows: sub-goals with their roll-ups, outcomes
 and tasks, a page of each at a time; and the "No goal" root."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -153,7 +154,7 @@ def _tasks_page(
             f" LEFT JOIN {COVERAGE} c ON c.organization_id = %(org)s AND c.goal_id IS NULL"
         )
         own = "t.goal_id IS NULL"
-        gap = gaps.orphaned_sql
+        gap: Callable[[str], str] = gaps.orphaned_sql
         total = "COALESCE(c.live_tasks, 0)" if gaps_only else "COALESCE(c.tasks, 0)"
         pinned_parent = (
             f"LEFT JOIN {COVERAGE} c ON c.organization_id = t.organization_id AND c.goal_id IS NULL"
@@ -232,7 +233,7 @@ def _tasks_page(
           LEFT JOIN {USER} u ON u.id = m.user_id
          ORDER BY t.goal_id, r.rn
     """  # noqa: S608 - table and column names from the models; values are parameters
-    params = {
+    params: dict[str, Any] = {
         "org": organization.pk,
         "parents": parent_ids,
         "pinned": sorted(pinned),
@@ -284,7 +285,7 @@ def _outcomes_page(
          WHERE (x.rn > %(offset)s AND x.rn <= %(until)s) OR x.pinned
          ORDER BY o.goal_id, x.rn
     """  # noqa: S608 - table and column names from the models; values are parameters
-    params = {
+    params: dict[str, Any] = {
         "org": organization.pk,
         "parents": parent_ids,
         "pinned": sorted(pinned),
@@ -296,7 +297,7 @@ def _outcomes_page(
         rows = cursor.fetchall()
     outcomes = []
     for row in rows:
-        outcome = Outcome.from_db("default", names, row[: len(names)])
+        outcome: Any = Outcome.from_db("default", names, row[: len(names)])
         outcome.rn, outcome.total, outcome.is_pinned, outcome.live_tasks = row[len(names) :]
         outcomes.append(outcome)
     return outcomes
@@ -337,7 +338,8 @@ def goal_children(
         )
         by_parent: dict[int, list[tuple[Ranked, Rollup, Goal]]] = {}
         for row in rows:
-            by_parent.setdefault(row[0].parent_id, []).append(row)  # type: ignore[arg-type]
+            # The anchors are children of the parents asked about: their parent is set.
+            by_parent.setdefault(row[0].parent_id, []).append(row)  # type: ignore[arg-type]  # see above
         for parent_id, parent_rows in by_parent.items():
             children = result[parent_id]
             goals = page_slice(parent_rows, page, ranked_of=lambda r: r[0])

@@ -1,6 +1,8 @@
 """The outcome page: from an outcome back to the work meant to move it and the work credited
 for its moves, and its value over time."""
 
+from typing import Any
+
 from django.db.models import Count, Max, Window
 
 from goals import visibility as goal_visibility
@@ -26,7 +28,7 @@ def outcome_for_page(
 def tasks_moving(*, outcome: Outcome, limit: int = PAGE_SIZE) -> tuple[list[Task], int]:
     """The tasks meant to move the outcome, live first then newest, at most `limit`; and how
     many there are. Assignee loaded; one query."""
-    rows = list(
+    rows: list[Any] = list(
         Task.objects.filter(organization_id=outcome.organization_id, outcome=outcome)
         .select_related("assignee__user")
         .annotate(total=Window(Count("pk")))

@@ -196,7 +196,7 @@ def focus_resolve(*, organization: Organization, membership: Membership, key: st
     if parsed is None:
         return None
     kind, number = parsed
-    model = {"goal": Goal, "outcome": Outcome, "task": Task}[kind]
+    model: Any = {"goal": Goal, "outcome": Outcome, "task": Task}[kind]
     row = (
         model.objects.filter(organization=organization, number=number)
         .values("id", *(() if kind == "goal" else ("goal_id",)))

@@ -29,7 +29,7 @@ def digest_preferences(request: OrgRequest) -> HttpResponse:
         receive = form.cleaned_data["receive"]
         services.digest_preference_set(
             organization=request.organization,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             membership=membership,
             receive=receive,
         )

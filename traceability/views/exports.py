@@ -52,7 +52,7 @@ def _task_csv_rows(request: OrgRequest, kind: str) -> Iterator[list[Any]]:
             _member_name(task.assignee),
             task.estimate,
             task.due_date,
-            task.kept,  # type: ignore[attr-defined]
+            task.kept,  # type: ignore[attr-defined]  # an annotation the queryset adds
             task.kept_reason,
             goal.material_change if goal and task.is_suspect else "",
             task.link_confirmed_at,
@@ -87,7 +87,7 @@ def _stop_csv_rows(request: OrgRequest) -> Iterator[list[Any]]:
     for item in selectors.stop_candidates_export(organization=organization, overview=overview):
         task, goal = item.task, item.task.goal
         why = (
-            f"{goal.key} is {goal.get_status_display().lower()}"  # type: ignore[union-attr]
+            f"{goal.key} is {goal.get_status_display().lower()}"
             if item.stranded
             else f"over-funded: {round(100 * item.share)}% of live effort on active goals, "
             f"its priority implies {round(100 * item.implied)}%"
@@ -95,9 +95,9 @@ def _stop_csv_rows(request: OrgRequest) -> Iterator[list[Any]]:
         yield [
             task.key,
             task.title,
-            goal.key,  # type: ignore[union-attr]
-            goal.title,  # type: ignore[union-attr]
-            goal.get_priority_display(),  # type: ignore[union-attr]
+            goal.key,
+            goal.title,
+            goal.get_priority_display(),
             why,
             task.estimate,
             _member_name(task.assignee),

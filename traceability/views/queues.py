@@ -226,7 +226,7 @@ def queue_act(request: OrgRequest, kind: str) -> HttpResponse:
         try:
             applied = services.triage_apply(
                 organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 membership=request.membership,
                 kind=kind,
                 action=data["action"],
@@ -277,7 +277,7 @@ def _acted(
                 organization=organization, viewer=viewer, numbers=still_in
             )
             for task in changed:
-                task.kept = still_in[task.number]  # type: ignore[attr-defined]
+                task.kept = still_in[task.number]  # type: ignore[attr-defined]  # an annotation the queryset adds
             ctx["changed"] = changed
     if form.origin == "bulk":
         ctx["bulk_form"] = TriageForm(organization=organization, kind=kind, initial={"via": "bulk"})
@@ -310,7 +310,7 @@ def _refused(request: OrgRequest, kind: str, form: TriageForm) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         response = render(request, "work/_oob_messages.html", status=422)
         response["HX-Reswap"] = "none"
         return response

@@ -49,8 +49,8 @@ class TraceFilterForm(GoalFilterForm):
     top-level goals, and "gaps only". Invalid values are reported and ignored. The owner list
     offers the owners of top-level goals (any member is valid)."""
 
-    q = None  # type: ignore[assignment]
-    priority = None  # type: ignore[assignment]
+    q = None  # type: ignore[assignment]  # removes the goal list's filter from this form
+    priority = None  # type: ignore[assignment]  # removes the goal list's filter from this form
     owner = MemberChoiceField(
         queryset=Membership.objects.none(),
         required=False,
@@ -65,7 +65,7 @@ class TraceFilterForm(GoalFilterForm):
 
     def __init__(self, data: Any = None, *, organization: Organization, viewer: Membership):
         super().__init__(data, organization=organization)
-        self.fields["owner"].widget.options = owner_choices(  # type: ignore[attr-defined]
+        self.fields["owner"].widget.pairs = owner_choices(
             organization, viewer, (data or {}).get("owner"), parent__isnull=True
         )
 
@@ -88,7 +88,7 @@ def _filter_data(params: QueryDict) -> QueryDict:
     data = QueryDict(mutable=True)
     for key in FILTER_KEYS:
         if key in params:
-            data[key] = params[key]
+            data.setlist(key, params.getlist(key))
     if "status" not in params:
         data["status"] = GoalStatus.ACTIVE
     return data

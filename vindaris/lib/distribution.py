@@ -25,7 +25,8 @@ def _has_organization(model: type[models.Model]) -> bool:
         field = model._meta.get_field("organization")
     except Exception:  # FieldDoesNotExist
         return False
-    return field.is_relation and field.related_model._meta.label == "tenancy.Organization"
+    meta = getattr(field.related_model, "_meta", None)
+    return getattr(meta, "label", None) == "tenancy.Organization"
 
 
 def tenant_models() -> list[type[models.Model]]:

@@ -25,7 +25,8 @@ def enqueue(task_name: str, organization_id: int) -> None:
     if not getattr(settings, "JOBS_ENABLED", True):
         return
     key = (task_name, organization_id)
-    if any(getattr(func, "job_key", None) == key for _, func, _ in connection.run_on_commit):
+    # Each entry is (savepoint ids, callback, robust).
+    if any(getattr(entry[1], "job_key", None) == key for entry in connection.run_on_commit):
         return
     from vindaris.tenancy.models import JobRequest
 
@@ -34,7 +35,7 @@ def enqueue(task_name: str, organization_id: int) -> None:
     def written() -> None:
         """Nothing to do on commit: the row is the job."""
 
-    written.job_key = key  # type: ignore[attr-defined]
+    written.job_key = key  # type: ignore[attr-defined]  # a marker on the callback, found among the transaction's on-commit callbacks
     transaction.on_commit(written)
 
 

@@ -34,11 +34,11 @@ class CommitsMiddleware:
     """Notes how many transactions had committed when the request came in (first in the list:
     whatever the rest does is after it)."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.commits_before = _commits()  # type: ignore[attr-defined]
+        request.commits_before = _commits()  # type: ignore[attr-defined]  # kept on the request for the response
         return self.get_response(request)
 
 

@@ -36,7 +36,7 @@ class TenantForeignKey(models.ForeignKey):
         kwargs.setdefault("db_constraint", False)
         super().__init__(to, on_delete, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         return name, "vindaris.lib.tenant.TenantForeignKey", args, kwargs
 
@@ -46,19 +46,21 @@ class TenantForeignKey(models.ForeignKey):
         # organization itself.
         if alias is None or related_alias is None:
             return None
-        target = self.remote_field.model._meta.get_field(ORGANIZATION)
-        source = self.model._meta.get_field(ORGANIZATION)
-        return WhereNode(
-            [Exact(target.get_col(alias), source.get_col(related_alias))], connector=AND
-        )
+        target: Any = self.remote_field.model._meta.get_field(ORGANIZATION)
+        source: Any = self.model._meta.get_field(ORGANIZATION)
+        condition: Any = Exact(target.get_col(alias), source.get_col(related_alias))
+        return WhereNode([condition], connector=AND)
 
-    def get_extra_descriptor_filter(self, instance: models.Model) -> dict[str, Any]:
-        return {"organization_id": instance.organization_id}  # type: ignore[attr-defined]
+    def get_extra_descriptor_filter(self, instance: Any) -> dict[str, Any]:
+        return {"organization_id": instance.organization_id}
 
 
 class TenantModel(models.Model):
     """A row of a table distributed by organization: saved, reloaded and deleted by
     (organization_id, id)."""
+
+    # Every concrete tenant model has an `organization` foreign key (vindaris.lib.distribution).
+    organization_id: int
 
     class Meta:
         abstract = True
@@ -67,19 +69,20 @@ class TenantModel(models.Model):
         manager = type(self)._base_manager
         if using:
             manager = manager.db_manager(using)
-        return manager.filter(organization_id=self.organization_id)  # type: ignore[attr-defined]
+        # (by keyword name: the abstract model itself has no such field to check it against)
+        return manager.filter(**{"organization_id": self.organization_id})
 
     def _do_update(
         self,
         base_qs: models.QuerySet[Any],
-        using: str,
+        using: str | None,
         pk_val: Any,
         values: Any,
         update_fields: Any,
         forced_update: bool,
     ) -> bool:
-        base_qs = base_qs.filter(organization_id=self.organization_id)  # type: ignore[attr-defined]
-        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)  # type: ignore[misc]
+        base_qs = base_qs.filter(organization_id=self.organization_id)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
 
     def refresh_from_db(
         self,
@@ -90,7 +93,7 @@ class TenantModel(models.Model):
         if from_queryset is None:
             from_queryset = self._tenant_rows(using)
         else:
-            from_queryset = from_queryset.filter(organization_id=self.organization_id)  # type: ignore[attr-defined]
+            from_queryset = from_queryset.filter(organization_id=self.organization_id)
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
     def delete(
@@ -102,4 +105,4 @@ class TenantModel(models.Model):
             raise ValueError(f"{self._meta.object_name} has no primary key to delete")
         return self._tenant_rows(using).filter(pk=self.pk).delete()
 
-    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.alters_data = True  # type: ignore[attr-defined]  # Django's marker on a method

@@ -250,4 +250,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
-MESSAGE_TAGS = {}
+MESSAGE_TAGS: dict[int, str] = {}

@@ -10,11 +10,13 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from . import selectors
-from .models import Membership, Organization, Role
+from .models import Membership, Organization, Role, User
 
 
 class OrgRequest(HttpRequest):
@@ -22,6 +24,8 @@ class OrgRequest(HttpRequest):
 
     organization: Organization
     membership: Membership
+    user: User  # org_view lets only signed-in members through
+    htmx: HtmxDetails  # django-htmx's middleware
 
 
 def get_membership(user: Any, slug: str) -> tuple[Membership | None, list[Membership]]:
@@ -37,27 +41,29 @@ def get_membership(user: Any, slug: str) -> tuple[Membership | None, list[Member
 
 def org_view(
     min_role: str = Role.VIEWER,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorate a view under /o/<org_slug>/: 404 for outsiders, 403 below `min_role`."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 if getattr(request, "htmx", False):
                     return HttpResponseClientRedirect(request.get_full_path())
                 return redirect_to_login(request.get_full_path())
             membership, memberships = get_membership(request.user, org_slug)
-            request.user_memberships = memberships  # type: ignore[attr-defined]
+            request.user_memberships = memberships  # type: ignore[attr-defined]  # set on the request for the view (OrgRequest declares them)
             if membership is None:
                 raise Http404("No such organization.")
             if not membership.has_role(min_role):
                 raise PermissionDenied("Your role does not allow this.")
-            request.organization = membership.organization  # type: ignore[attr-defined]
-            request.membership = membership  # type: ignore[attr-defined]
+            request.organization = membership.organization  # type: ignore[attr-defined]  # set on the request for the view (OrgRequest declares them)
+            request.membership = membership  # type: ignore[attr-defined]  # set on the request for the view (OrgRequest declares them)
             return view(request, *args, **kwargs)
 
-        wrapper.org_min_role = min_role  # type: ignore[attr-defined]
+        wrapper.org_min_role = min_role  # type: ignore[attr-defined]  # a marker on the view for the permission tests
         return wrapper
 
     return decorator

@@ -16,6 +16,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "organization": getattr(request, "organization", None),
         "membership": getattr(request, "membership", None),
         "nav_memberships": (
-            known if known is not None else lambda: selectors.memberships_for_user(user=user)  # type: ignore[arg-type]
+            known if known is not None else lambda: selectors.memberships_for_user(user=user)
         ),
     }

@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -12,9 +15,9 @@ class LoginForm(AuthenticationForm):
     log-ins (a varchar(255) column) and fail there with a DataError."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passes on Django's own arguments untouched
         username = self.fields["username"]
-        username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
+        username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]  # the username field is a CharField
 
 
 # The email columns' length (forms.EmailField alone allows 320: a longer address is a form
@@ -64,7 +67,7 @@ class OrganizationSettingsForm(forms.Form):
 
     @classmethod
     def for_organization(
-        cls, organization: Organization, data: object = None
+        cls, organization: Organization, data: Mapping[str, Any] | None = None
     ) -> "OrganizationSettingsForm":
         return cls(
             data,
@@ -89,8 +92,8 @@ class MemberForm(forms.Form):
     member = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
 
     def __init__(self, *args: object, organization: Organization, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["member"].queryset = Membership.objects.filter(  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passes on Django's own arguments untouched
+        self.fields["member"].queryset = Membership.objects.filter(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization
         ).select_related("user")
 
@@ -105,8 +108,8 @@ class InvitationRevokeForm(forms.Form):
     )
 
     def __init__(self, *args: object, organization: Organization, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["invitation"].queryset = Invitation.objects.filter(  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passes on Django's own arguments untouched
+        self.fields["invitation"].queryset = Invitation.objects.filter(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
             organization=organization, accepted_at=None, revoked_at=None
         )
 
@@ -116,7 +119,7 @@ class AcceptNewUserForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args: object, email: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passes on Django's own arguments untouched
         self.email = email
 
     def clean_password(self) -> str:

@@ -63,7 +63,7 @@ def numbered_url(context: template.Context, name: str, number: int) -> str:
 def row_csrf_token(context: template.Context) -> SafeString:
     """`{% csrf_token %}` for the forms of every row of a page, made once per page."""
     # The render context's first scope lasts the whole page (an included template gets its own).
-    page = context.render_context.dicts[0]
+    page: Any = context.render_context.dicts[0]
     if "row_csrf_token" not in page:
         page["row_csrf_token"] = csrf_input(context["request"])
     return page["row_csrf_token"]
@@ -76,7 +76,7 @@ def credit_checklist(
     """The check-in's "What moved this?" boxes: one per task a check-in of `outcome` may credit,
     ticked when in `checked` (task ids as strings); a page draws them for every outcome, so each
     task's label is escaped once per page."""
-    page = context.render_context.dicts[0]
+    page: Any = context.render_context.dicts[0]
     labels = page.setdefault("credit_labels", {})
     aims = f' <span class="muted">(aims at {escape(outcome.key)})</span>'
     number = int(outcome.number)

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             return
         message = render_digest(digest)
         if options["dry_run"]:
-            html = message.alternatives[0][0] if message.alternatives else ""
+            html = str(message.alternatives[0][0]) if message.alternatives else ""
             self.stdout.write(f"To: {', '.join(message.to)}\nSubject: {message.subject}")
             for name, value in message.extra_headers.items():
                 self.stdout.write(f"{name}: {value}")

@@ -40,7 +40,7 @@ def _in_key_order(selected: list[type[models.Model]]) -> list[type[models.Model]
         for field in model._meta.concrete_fields:
             target = field.related_model if field.is_relation else None
             if target is not None and target is not model and target in chosen:
-                visit(target)  # type: ignore[arg-type]
+                visit(target)
         done.append(model)
 
     for model in selected:
