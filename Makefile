@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
 
-.PHONY: run test check venv lint format audit bench clean
+.PHONY: run test check venv lint format audit bench load drill clean
 
 run:
 	@scripts/run.sh
@@ -37,6 +37,15 @@ audit: venv
 bench: venv
 	@scripts/require-system.sh
 	@scripts/bench.sh $(ARGS)
+
+# Load and fault drills on the benchmark's large organization (bench/load.py): figures and checks.
+load: venv
+	@scripts/require-system.sh
+	@scripts/load.sh
+
+drill: venv
+	@scripts/require-system.sh
+	@scripts/load.sh --drill
 
 lint: venv
 	$(VENV)/bin/ruff check .

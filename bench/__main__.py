@@ -54,16 +54,24 @@ def _python(module: str, database: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    rebuild = "--rebuild" in argv
+    if prepare(RUN_DB, rebuild="--rebuild" in argv) != 0:
+        return 2
+    return _python("bench.run", RUN_DB)
+
+
+def prepare(database: str, *, rebuild: bool = False) -> int:
+    """Make `database` a fresh copy of the benchmark database, generating that first unless a
+    copy made by the same generator and migrations this week exists. 0 on success."""
     template = PREFIX + fingerprint()
     with psycopg.connect(dbname="postgres", autocommit=True) as admin:
         existing = {
             row[0]
             for row in admin.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'bench%'"
+                "SELECT datname FROM pg_database WHERE datname LIKE 'bench%%' OR datname = %s",
+                [database],
             ).fetchall()
         }
-        for name in (RUN_DB, BUILD_DB):
+        for name in (database, BUILD_DB):
             if name in existing:
                 admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         if rebuild and template in existing:
@@ -85,9 +93,9 @@ def main(argv: list[str]) -> int:
         else:
             print(f"bench: reusing the benchmark database {template}", flush=True)
         started = time.perf_counter()
-        admin.execute(f'CREATE DATABASE "{RUN_DB}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         print(f"bench: copied in {time.perf_counter() - started:.1f} s", flush=True)
-    return _python("bench.run", RUN_DB)
+    return 0
 
 
 if __name__ == "__main__":
