@@ -12,8 +12,9 @@ frozen then let go, Redis killed then started again, PostgreSQL restarted. After
   recount (a reconcile that would change nothing) within a minute after the load ends.
 It prints a Markdown report and exits non-zero when a check fails.
 
-Environment: LOAD_USERS (30), LOAD_SECONDS (60 for load, 45 per drill phase), LOAD_WORKERS
-(gunicorn workers, 4), LOAD_FAULTS (some of the drill's faults, comma-separated).
+Environment: LOAD_USERS (30 for load, 15 for the drill), LOAD_SECONDS (60 for load, 45 per drill
+phase), LOAD_WORKERS (gunicorn workers, 4), LOAD_FAULTS (some of the drill's faults, separated
+by commas).
 """
 
 import json
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -51,6 +53,8 @@ class Phase:
     problems: list[str] = field(default_factory=list)
     settled_after: float | None = None
     locust_rc: int = 0
+    lock_samples: int = 0
+    lock_waits: Counter[str] = field(default_factory=Counter)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -270,6 +274,35 @@ def inject(stack: Stack, fault: str) -> tuple[float, float]:
 # A run ---------------------------------------------------------------------------------------
 
 
+class LockWaits(threading.Thread):
+    """Samples, every 100 ms, the server's sessions waiting for a lock, by what they wait for
+    (an advisory lock is the reconcile's per-organization one)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stopped = threading.Event()
+        self.samples = 0
+        self.waits: Counter[str] = Counter()
+
+    def run(self) -> None:
+        import psycopg
+
+        while not self.stopped.is_set():
+            try:
+                with psycopg.connect(dbname=DATABASE, autocommit=True) as conn:
+                    while not self.stopped.wait(0.1):
+                        rows = conn.execute(
+                            "SELECT wait_event, left(query, 40) FROM pg_stat_activity"
+                            " WHERE datname = %s AND wait_event_type = 'Lock'",
+                            [DATABASE],
+                        ).fetchall()
+                        self.samples += 1
+                        for event, query in rows:
+                            self.waits[f"{event}: {' '.join(query.split())}"] += 1
+            except Exception:  # the database restarting: sample again when it is back
+                self.stopped.wait(0.5)
+
+
 def run_phase(stack: Stack, phase: Phase, env: dict[str, str], seconds: int, users: int) -> None:
     log = stack.folder / f"{phase.name}.jsonl"
     command = [
@@ -292,6 +325,8 @@ def run_phase(stack: Stack, phase: Phase, env: dict[str, str], seconds: int, use
         "0",
     ]
     phase.started = time.time()
+    sampler = LockWaits()
+    sampler.start()
     with open(stack.folder / f"{phase.name}-locust.log", "wb") as out:
         locust = subprocess.Popen(  # noqa: S603
             command, cwd=ROOT, env={**env, "LOAD_LOG": str(log)}, stdout=out, stderr=out
@@ -301,6 +336,9 @@ def run_phase(stack: Stack, phase: Phase, env: dict[str, str], seconds: int, use
             phase.fault_window = inject(stack, phase.fault)
         phase.locust_rc = locust.wait()
     phase.ended = time.time()
+    sampler.stopped.set()
+    sampler.join()
+    phase.lock_samples, phase.lock_waits = sampler.samples, sampler.waits
     phase.log = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     if phase.locust_rc != 0:
         phase.problems.append(f"locust exited with {phase.locust_rc}")
@@ -378,19 +416,32 @@ def report(phases: list[Phase], users: int, workers: str) -> str:
             start, end = phase.fault_window
             during = [e for e in requests if start <= e["at"] <= end]
             writes = [e["ms"] for e in during if e["write"]]
+            other = [e["ms"] for e in requests if e["write"] and not start <= e["at"] <= end]
             lines += [
                 "",
                 f"During the fault ({end - start:.1f} s): {len(during)} requests, "
                 f"{sum(1 for e in during if e['status'] == 503)} answered 503, writes p95 "
-                f"{percentile(writes, 95):.0f} ms over {len(writes)}.",
+                f"{percentile(writes, 95):.0f} ms over {len(writes)} (the rest of the run: "
+                f"{percentile(other, 95):.0f} ms).",
             ]
+        waiting = sum(phase.lock_waits.values())
+        advisory = sum(n for k, n in phase.lock_waits.items() if k.startswith("advisory"))
+        top = ", ".join(f"{k} ({n})" for k, n in phase.lock_waits.most_common(3))
+        lines += [
+            "",
+            f"Lock waits: {waiting} sessions waiting over {phase.lock_samples} samples of "
+            f"100 ms; on the reconcile's advisory lock: {advisory}"
+            + (f"; most: {top}." if top else "."),
+        ]
         lines += ["", *(f"- **problem**: {p}" for p in phase.problems[:20]), ""]
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     drill = "--drill" in argv
-    users = int(os.environ.get("LOAD_USERS", "30"))
+    # The drill checks behaviour under faults, not saturation: fewer users, so that a write's
+    # time shows what it waits for rather than the two cores' queue.
+    users = int(os.environ.get("LOAD_USERS", "15" if drill else "30"))
     seconds = int(os.environ.get("LOAD_SECONDS", "45" if drill else "60"))
     if prepare(DATABASE) != 0:
         return 2
