@@ -6,6 +6,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from vindaris.lib.paging import NumberedPage
 from vindaris.tenancy.models import Membership, Organization, Role
 
 from .models import CheckIn, Goal, GoalEvent, GoalStatus, GoalUserObjectPermission, Outcome
@@ -159,45 +160,10 @@ def goal_list(
 
 
 @dataclass(frozen=True)
-class GoalListPage:
+class GoalListPage(NumberedPage):
     """One page of the indented goal list."""
 
     rows: list[tuple[Goal, int]]
-    total: int
-    number: int
-    per_page: int
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def is_paginated(self) -> bool:
-        return self.total > self.per_page
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * self.per_page + len(self.rows)
 
 
 def _tree_page(

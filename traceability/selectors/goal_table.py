@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from goals.models import PRIORITY_WEIGHT, Goal, GoalEvent, Priority
+from vindaris.lib.paging import NumberedPage
 from vindaris.tenancy.models import Membership, Organization, User
 from work import gaps
 
@@ -134,31 +135,10 @@ class GoalRow:
 
 
 @dataclass(frozen=True)
-class GoalTable:
+class GoalTable(NumberedPage):
+    """One page of the dashboard's goals table."""
+
     rows: list[GoalRow]
-    total: int
-    number: int
-    per_page: int
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * self.per_page + len(self.rows)
 
 
 def _last_activity(row: str) -> str:

@@ -133,6 +133,24 @@ def _flagged_sql(t: str) -> str:
     return f"({gaps.stranded_open_sql(t, 'pg')} OR {gaps.suspect_sql(t, 'pg')})"
 
 
+def _page_rows(
+    sql: str, organization: Organization, parent_ids: Any, pinned: set[int], page: int
+) -> list[tuple[Any, ...]]:
+    """The rows of a children query: page `page` (%(offset)s < rank <= %(until)s) of the
+    children of `parent_ids`, plus the pinned ones, in the organization."""
+    offset = (page - 1) * PAGE_SIZE
+    params = {
+        "org": organization.pk,
+        "parents": parent_ids,
+        "pinned": sorted(pinned),
+        "offset": offset,
+        "until": offset + PAGE_SIZE,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _tasks_page(
     organization: Organization,
     *,
@@ -147,7 +165,6 @@ def _tasks_page(
     open flag. One query: each parent's first rows come in order from task_tree_order_idx and
     its total from its coverage row, so a goal with fourteen thousand tasks costs what one
     with fifty does."""
-    offset = (page - 1) * PAGE_SIZE
     if parent_ids is None:
         parents = (
             "(SELECT NULL::bigint AS goal_id) p"
@@ -233,16 +250,7 @@ def _tasks_page(
           LEFT JOIN {USER} u ON u.id = m.user_id
          ORDER BY t.goal_id, r.rn
     """  # noqa: S608 - table and column names from the models; values are parameters
-    params: dict[str, Any] = {
-        "org": organization.pk,
-        "parents": parent_ids,
-        "pinned": sorted(pinned),
-        "offset": offset,
-        "until": offset + PAGE_SIZE,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _page_rows(sql, organization, parent_ids, pinned, page)
     tasks = []
     for row in rows:
         task, goal, outcome, member, user = instances(row[:-3], *columns)
@@ -265,7 +273,6 @@ def _outcomes_page(
     """Page `page` of the outcomes of each parent goal, by number, plus the pinned ones; each
     with `live_tasks` (live tasks aiming at it), `rn`, `total` and `is_pinned`. With "gaps
     only", the pinned ones alone (an outcome is no gap). One query."""
-    offset = (page - 1) * PAGE_SIZE
     names, cols = OUTCOME_COLUMNS
     only_pinned = " AND o.id = ANY(%(pinned)s::bigint[])" if gaps_only else ""
     sql = f"""
@@ -285,16 +292,7 @@ def _outcomes_page(
          WHERE (x.rn > %(offset)s AND x.rn <= %(until)s) OR x.pinned
          ORDER BY o.goal_id, x.rn
     """  # noqa: S608 - table and column names from the models; values are parameters
-    params: dict[str, Any] = {
-        "org": organization.pk,
-        "parents": parent_ids,
-        "pinned": sorted(pinned),
-        "offset": offset,
-        "until": offset + PAGE_SIZE,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _page_rows(sql, organization, parent_ids, pinned, page)
     outcomes = []
     for row in rows:
         outcome: Any = Outcome.from_db("default", names, row[: len(names)])
