@@ -62,12 +62,13 @@ def page_number(value: str | None) -> int:
 
 
 def query(params: QueryDict, **changes: Any) -> str:
-    query = params.copy()
+    """`params` as a query string, with `changes` made (a None value removes the key)."""
+    changed = params.copy()
     for key, value in changes.items():
-        query.pop(key, None)
+        changed.pop(key, None)
         if value is not None:
-            query[key] = str(value)
-    return query.urlencode()
+            changed[key] = str(value)
+    return changed.urlencode()
 
 
 @dataclass(frozen=True)
