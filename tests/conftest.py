@@ -15,15 +15,33 @@ from vindaris.tenancy.models import Membership, Organization, Role, User
 TENANT_SQL_REPORT = os.environ.get("TENANT_SQL") == "report"
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """A test that skips at run time (a fixture or library calling pytest.skip) fails: nothing
-    in the suite may quietly not run."""
-    outcome = yield
-    report = outcome.get_result()
+def refuse_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """A skipped (or expected-to-fail) test or module is reported as failed: a check that did
+    not run, because a part is missing or a marker said so, is not a pass."""
     if report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped, which the suite does not allow: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that skips at run time (a marker, a fixture or a library calling pytest.skip)."""
+    outcome = yield
+    refuse_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """A module that skips as it is collected (pytest.skip at module level, importorskip)."""
+    outcome = yield
+    refuse_skip(outcome.get_result())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The last guard: a run that reported any skip is not a success."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped") and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,21 +1,42 @@
 """Nothing in the suite skips by itself: a skipped test is a check that did not run, and a run
 that reports "passed" must have run everything (a quick subset is chosen with ARGS, not by the
-tests). tests/conftest.py also turns any skip at run time into a failure."""
+tests). tests/conftest.py also turns any skip, at collection or at run time, into a failure."""
 
 import ast
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import refuse_skip
+
 TESTS = Path(__file__).resolve().parent
-SKIPPING = {"skip", "skipif", "xfail", "importorskip"}
+# pytest's, unittest's and Django's ways to skip a test or expect it to fail.
+SKIPPING = {
+    "skip",
+    "skipif",
+    "xfail",
+    "importorskip",
+    "skipTest",
+    "skipIf",
+    "skipUnless",
+    "expectedFailure",
+    "skipIfDBFeature",
+    "skipUnlessDBFeature",
+}
 
 
 def _skips(path: Path) -> list[str]:
-    """Each use of pytest's skip and xfail in the module, as "line name"."""
-    return [
-        f"{node.lineno} {node.attr}"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Attribute) and node.attr in SKIPPING
-    ]
+    """Each use of a way to skip in the module (`pytest.skip`, or `skip` imported), as
+    "line name"."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in SKIPPING:
+            found.append(f"{node.lineno} {node.attr}")
+        elif isinstance(node, ast.Name) and node.id in SKIPPING:
+            found.append(f"{node.lineno} {node.id}")
+        elif isinstance(node, ast.alias) and node.name in SKIPPING:
+            found.append(f"{getattr(node, 'lineno', 0)} {node.name}")
+    return found
 
 
 def test_no_test_module_skips_or_expects_failure():
@@ -36,3 +57,47 @@ def test_the_scan_finds_a_skip(tmp_path):
     module.write_text("import pytest\n\n@pytest.mark.skipif(True, reason='x')\ndef test(): ...\n")
 
     assert _skips(module) == ["3 skipif"]
+
+
+def test_the_scan_finds_a_skip_imported_by_name_and_djangos(tmp_path):
+    module = tmp_path / "test_y.py"
+    module.write_text(
+        "from pytest import skip\n"
+        "from django.test import skipUnlessDBFeature\n"
+        "\n"
+        "def test(self):\n"
+        "    skip('x')\n"
+        "    self.skipTest('y')\n"
+    )
+
+    assert sorted(_skips(module)) == sorted(
+        ["1 skip", "2 skipUnlessDBFeature", "5 skip", "6 skipTest"]
+    )
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        pytest.TestReport(
+            "t.py::test", ("t.py", 1, "test"), {}, "skipped", ("t.py", 1, "no"), "call"
+        ),
+        pytest.TestReport(
+            "t.py::test", ("t.py", 1, "test"), {}, "skipped", ("t.py", 1, "no"), "setup"
+        ),
+        pytest.CollectReport("t.py", "skipped", ("t.py", 1, "no module"), []),
+    ],
+    ids=["at run time", "in a fixture or marker", "when collected"],
+)
+def test_a_skip_is_reported_as_a_failure(report):
+    refuse_skip(report)
+
+    assert report.failed
+    assert "skipped, which the suite does not allow" in str(report.longrepr)
+
+
+def test_a_pass_stays_a_pass():
+    report = pytest.TestReport("t.py::test", ("t.py", 1, "test"), {}, "passed", None, "call")
+
+    refuse_skip(report)
+
+    assert report.passed
