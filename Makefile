@@ -41,11 +41,11 @@ bench: venv
 # Load and fault drills on the benchmark's large organization (bench/load.py): figures and checks.
 load: venv
 	@scripts/require-system.sh
-	@scripts/load.sh
+	@scripts/bench.sh --load
 
 drill: venv
 	@scripts/require-system.sh
-	@scripts/load.sh --drill
+	@scripts/bench.sh --load --drill
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -83,14 +83,18 @@ class Member(HttpUser):
             "Referer": f"{self.host}/o/{ORG}/",
         }
 
-    def write(self, url: str, data: dict[str, Any], name: str, wrote: dict[str, Any]) -> str:
-        """A POST as htmx sends it; a 2xx answer is listed with what it should have written.
-        The answer's text when it succeeded, else ""."""
+    def write(
+        self, url: str, data: dict[str, Any], name: str, wrote: dict[str, Any], unless: str = ""
+    ) -> str:
+        """A POST as htmx sends it; a 2xx answer is listed with what it should have written
+        (unless the answer says `unless`: nothing was to be written). The answer's text when it
+        succeeded, else ""."""
         with self.client.post(
             url, data, headers={**HTMX, **self.csrf()}, name=name, catch_response=True
         ) as response:
             if 200 <= response.status_code < 300:
-                record({"at": time.time(), "wrote": wrote})
+                if not unless or unless not in response.text:
+                    record({"at": time.time(), "wrote": wrote})
                 response.success()
                 return response.text or " "
             response.failure(f"{response.status_code}")
@@ -122,20 +126,14 @@ class Lead(Member):
         if not numbers:
             return
         reason = f"load {uuid.uuid4().hex[:12]}"
-        with self.client.post(
+        self.write(
             f"/o/{ORG}/coverage/stranded/act/",
             {"action": "keep", "tasks": random.choice(numbers), "reason": reason, "via": "keep"},
-            headers={**HTMX, **self.csrf()},
-            name="triage: keep",
-            catch_response=True,
-        ) as response:
-            if 200 <= response.status_code < 300:
-                # Kept by someone else meanwhile: answered, nothing written.
-                if "no longer" not in response.text:
-                    record({"at": time.time(), "wrote": {"kind": "kept", "reason": reason}})
-                response.success()
-            else:
-                response.failure(f"{response.status_code}")
+            "triage: keep",
+            {"kind": "kept", "reason": reason},
+            # kept by someone else meanwhile: answered, nothing written
+            unless="no longer",
+        )
 
 
 class Planner(Member):
