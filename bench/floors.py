@@ -394,7 +394,6 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
                COALESCE(sum(live_tasks) FILTER (WHERE goal_id IS NULL), 0)::bigint,
                COALESCE(sum(stranded), 0)::bigint, COALESCE(sum(suspect), 0)::bigint,
                ARRAY(SELECT goal_id FROM starved),
-               COALESCE(sum(weight) FILTER (WHERE active), 0)::bigint,
                count(*) FILTER (WHERE active)
           FROM figures
         """  # noqa: S608 - constant SQL and integers
@@ -407,26 +406,58 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
         stranded,
         suspect,
         starved,
-        weight_total,
         active_goals,
     ) = cur.fetchone()
+    # Effort against priority on the goal tree: each active goal's subtree effort (on active
+    # goals) among its active siblings'; the first page in the tree order.
+    funding_sql = f"""
+        WITH RECURSIVE figures AS (
+            SELECT g.id, g.parent_id, g.number, g.priority, {active} AS active,
+                   {_WEIGHT_SQL} AS weight, COALESCE(c.live_effort, 0) AS live_effort,
+                   COALESCE(c.live_tasks, 0) AS live_tasks
+              FROM goals_goal g
+              LEFT JOIN traceability_goalcoverage c
+                ON c.organization_id = g.organization_id AND c.goal_id = g.id
+             WHERE g.organization_id = %(org)s
+        ),
+        tree(id, path, sort_path) AS (
+            SELECT id, ARRAY[id], ARRAY[priority * 10e12::bigint + number]
+              FROM figures WHERE parent_id IS NULL
+            UNION ALL
+            SELECT f.id, t.path || f.id, t.sort_path || (f.priority * 10e12::bigint + f.number)
+              FROM tree t JOIN figures f ON f.parent_id = t.id
+        ),
+        subtree(id, effort, live_tasks) AS (
+            SELECT a.id, COALESCE(sum(f.live_effort) FILTER (WHERE f.active), 0),
+                   COALESCE(sum(f.live_tasks) FILTER (WHERE f.active), 0)
+              FROM tree t JOIN figures f ON f.id = t.id CROSS JOIN LATERAL unnest(t.path) a(id)
+             GROUP BY a.id
+        ),
+        fund AS (
+            SELECT f.id, f.priority, f.weight, t.path, t.sort_path, s.effort, s.live_tasks,
+                   sum(s.effort) OVER (PARTITION BY f.parent_id) AS group_effort,
+                   sum(f.weight) OVER (PARTITION BY f.parent_id) AS group_weight
+              FROM figures f JOIN tree t ON t.id = f.id JOIN subtree s ON s.id = f.id
+             WHERE f.active
+        )
+    """  # noqa: S608 - constant SQL
     cur.execute(
-        f"""
+        f"""{funding_sql}
         SELECT g.number, g.title, g.priority, u.name, u.email,
-               COALESCE(c.live_tasks, 0), COALESCE(c.live_effort, 0), COALESCE(c.done_effort, 0),
+               fu.live_tasks, fu.effort, COALESCE(c.done_effort, 0),
                COALESCE(c.suspect, 0),
                c.progress_sum::float / NULLIF(c.outcomes, 0),
                greatest(g.updated_at, c.last_task_at,
                         (SELECT max(e.created_at) FROM goals_goalevent e
                           WHERE e.organization_id = g.organization_id AND e.goal_id = g.id)),
-               g.id
-          FROM goals_goal g
+               g.id, fu.group_effort, fu.group_weight
+          FROM fund fu
+          JOIN goals_goal g ON g.organization_id = %(org)s AND g.id = fu.id
           LEFT JOIN traceability_goalcoverage c
             ON c.organization_id = g.organization_id AND c.goal_id = g.id
           LEFT JOIN tenancy_membership m ON m.id = g.owner_id
           LEFT JOIN tenancy_user u ON u.id = m.user_id
-         WHERE g.organization_id = %(org)s AND {active}
-         ORDER BY g.priority, g.number LIMIT %(page)s
+         ORDER BY fu.sort_path LIMIT %(page)s
         """,  # noqa: S608 - constant SQL
         {**args, "page": PAGE},
     )
@@ -441,20 +472,21 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
         [t.org_id, today - timedelta(days=TREND_DAYS), today],
     )
     trend = cur.fetchall()
-    # What to stop: live work on stranded goals, and on active P3/P4 goals getting more than
-    # one and a half times the share of live effort their weight implies; largest effort first.
+    # What to stop: live work on stranded goals, and on active goals under a P3/P4 goal that
+    # gets more than one and a half times the share its weight implies among its siblings.
     cur.execute(
-        f"""
+        f"""{funding_sql}
         SELECT g.id FROM goals_goal g
           JOIN traceability_goalcoverage c
             ON c.organization_id = g.organization_id AND c.goal_id = g.id
-         WHERE g.organization_id = %(org)s
-           AND (({gaps.inactive_goal_sql("g")} AND c.stranded > 0)
-                OR ({active} AND g.priority IN (3, 4)
-                    AND 2 * c.live_effort * %(weight_total)s
-                        > 3 * {_WEIGHT_SQL} * %(linked_effort)s))
+         WHERE g.organization_id = %(org)s AND {gaps.inactive_goal_sql("g")} AND c.stranded > 0
+        UNION
+        SELECT t.id FROM tree t JOIN figures f ON f.id = t.id
+         WHERE f.active AND f.live_tasks > 0 AND EXISTS (
+               SELECT 1 FROM fund o WHERE o.id = ANY(t.path) AND o.priority IN (3, 4)
+                  AND 2 * o.effort * o.group_weight > 3 * o.weight * o.group_effort)
         """,  # noqa: S608 - constant SQL
-        {**args, "weight_total": weight_total, "linked_effort": linked_effort},
+        args,
     )
     stop_goals = [row[0] for row in cur.fetchall()]
     # On an active goal all its live work; on one that is not, what is not kept.
@@ -486,14 +518,13 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
         },
         "trend_days": len(trend),
         "active_goals": active_goals,
-        "weight_total": weight_total,
         "goals_page": [
             {
                 "number": r[0],
                 "live_tasks": r[5],
                 "live_effort": r[6],
-                "share": r[6] / linked_effort if linked_effort else 0.0,
-                "implied": WEIGHTS[r[2]] / weight_total if weight_total else 0.0,
+                "share": r[6] / r[12] if r[12] else None,
+                "implied": WEIGHTS[r[2]] / r[13],
                 "open_gaps": r[8] + (r[11] in starved),
             }
             for r in goals

@@ -35,8 +35,8 @@ class DigestPreferenceForm(forms.Form):
 SORT_LABELS = {
     "goal": "Goal",
     "priority": "Priority",
-    "live_tasks": "Live tasks",
-    "live_effort": "Live effort",
+    "live_tasks": "Live tasks (subtree)",
+    "live_effort": "Live effort (subtree)",
     "share": "Share",
     "implied": "Implied",
     "funding": "Funding",
@@ -142,9 +142,9 @@ class CoverageFilterForm(forms.Form):
 
     @property
     def sort_key(self) -> str:
-        """The valid sort, or the default: priority, P1 first."""
+        """The valid sort, or the default: the goal tree (each goal under its parent)."""
         self.is_valid()
-        return getattr(self, "cleaned_data", {}).get("sort") or "priority"
+        return getattr(self, "cleaned_data", {}).get("sort") or "goal"
 
     @property
     def is_filtered(self) -> bool:

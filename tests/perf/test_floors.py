@@ -101,18 +101,19 @@ def test_the_coverage_floor_finds_what_the_dashboard_shows(generated):
         == Goal.objects.filter(organization=organization, status=GoalStatus.ACTIVE).count()
     )
     overview = trace_selectors.coverage_overview(organization=organization, viewer=None, now=now)
-    headline, weights = overview.headline, overview.weights
-    assert answers["weight_total"] == weights.weight_total
     table = trace_selectors.coverage_goals(
-        organization=organization, viewer=None, headline=headline, weights=weights
+        organization=organization,
+        viewer=None,
+        headline=overview.headline,
+        matching=overview.matching,
     )
     assert answers["goals_page"] == [
         {
             "number": row.number,
             "live_tasks": row.live_tasks,
             "live_effort": row.live_effort,
-            "share": pytest.approx(row.share),
-            "implied": pytest.approx(row.implied),
+            "share": pytest.approx(row.funding.share),
+            "implied": pytest.approx(row.funding.implied),
             "open_gaps": row.open_gaps,
         }
         for row in table.rows

@@ -162,17 +162,18 @@ def test_those_who_do_not_see_it_get_none_of_it_on_the_dashboard(world, not_seei
 def test_shares_and_weights_are_of_what_the_member_sees(org, world, planner, membership_of):
     me = membership_of(planner, org)
     overview = selectors.coverage_overview(organization=org, viewer=me, now=timezone.now())
-    headline, weights = overview.headline, overview.weights
     table = selectors.coverage_goals(
-        organization=org, viewer=me, headline=headline, weights=weights
+        organization=org, viewer=me, headline=overview.headline, matching=overview.matching
     )
 
-    # Open (P2, weight 4) and Parent (P1, weight 8): the hidden goals' weight is left out.
-    assert weights.weight_total == 12 and weights.matching == 2
-    rows = {row.number: row for row in table.rows}
+    # Open (P2, weight 4) and Parent (P1, weight 8), top-level siblings: the hidden goals
+    # (Parent's confidential subtree) and their work are left out.
+    assert overview.matching == 2
+    rows = {row.number: row.funding for row in table.rows}
     assert set(rows) == {world.open.number, world.parent.number}
     assert rows[world.open.number].share == 1.0  # all the live effort on active goals they see
     assert rows[world.open.number].implied == 4 / 12
+    assert rows[world.parent.number].effort == 0  # Initech's 5 + 1 pts are hidden from them
 
 
 def test_what_to_stop_leaves_out_the_hidden_stranded_work(org, world, lead, planner, client_for):

@@ -204,37 +204,37 @@ def test_without_live_work_the_linked_ratio_is_a_dash_not_zero(org, viewer, clie
 
 
 def test_funding_shares_against_priority_weight(org, funding):
+    # Four top-level goals: siblings, so each is judged among all of them.
     overview = selectors.coverage_overview(organization=org, viewer=None, now=timezone.now())
-    headline, weights = overview.headline, overview.weights
     table = selectors.coverage_goals(
-        organization=org, viewer=None, headline=headline, weights=weights
+        organization=org, viewer=None, headline=overview.headline, matching=overview.matching
     )
-    rows = {r.number: r for r in table.rows}
+    rows = {r.number: r.funding for r in table.rows}
 
-    assert weights.weight_total == 8 + 4 + 1 + 2
+    assert overview.matching == 4
     a, b, c, d = (rows[g.number] for g in (funding.a, funding.b, funding.c, funding.d))
-    assert (a.share, a.implied, a.funding) == (6 / 16, 8 / 15, "")
-    assert (b.share, b.implied, b.funding) == (2 / 16, 4 / 15, "under")
-    assert (c.share, c.implied, c.funding) == (8 / 16, 1 / 15, "over")
-    assert (d.share, d.implied, d.funding) == (0, 2 / 15, "under")
+    assert (a.share, a.implied, a.verdict) == (6 / 16, 8 / 15, "")
+    assert (b.share, b.implied, b.verdict) == (2 / 16, 4 / 15, "under")
+    assert (c.share, c.implied, c.verdict) == (8 / 16, 1 / 15, "over")
+    assert (d.share, d.implied, d.verdict) == (0, 2 / 15, "under")
     assert funding.e.number not in rows  # not active
 
 
 def test_the_funding_tolerance_is_half_either_way():
     # 16 points on active goals, weights 15 in all; a P2 goal (4/15) is due 4.27 points.
     def mark(effort: int) -> str:
-        return selectors.funding(effort=effort, weight=4, linked_effort=16, weight_total=15)
+        return selectors.funding(effort=effort, weight=4, group_effort=16, group_weight=15)
 
     assert mark(2) == "under"  # 46.9 % of its due share
     assert mark(3) == ""  # 70.3 %
     assert mark(6) == ""  # 140.6 %
     assert mark(7) == "over"  # 164 %
     # exactly half, and exactly one and a half times, of the due share are still in range
-    assert selectors.funding(effort=9, weight=2, linked_effort=27, weight_total=3) == ""
-    assert selectors.funding(effort=3, weight=1, linked_effort=4, weight_total=2) == ""
-    assert selectors.funding(effort=4, weight=1, linked_effort=5, weight_total=2) == "over"
+    assert selectors.funding(effort=9, weight=2, group_effort=27, group_weight=3) == ""
+    assert selectors.funding(effort=3, weight=1, group_effort=4, group_weight=2) == ""
+    assert selectors.funding(effort=4, weight=1, group_effort=5, group_weight=2) == "over"
     # nothing on active goals at all: nothing to compare
-    assert selectors.funding(effort=0, weight=8, linked_effort=0, weight_total=15) == ""
+    assert selectors.funding(effort=0, weight=8, group_effort=0, group_weight=15) == ""
 
 
 def test_the_goals_table_shows_each_figure(org, viewer, funding, client_for):
@@ -274,7 +274,7 @@ def test_open_gaps_count_suspect_work_of_an_active_goal(org, lead, viewer, fundi
     [
         ("priority", "abdc"),
         ("-priority", "cdba"),
-        ("goal", "abcd"),
+        ("goal", "abdc"),  # the tree order: siblings by priority, then number
         ("-live_tasks", "acbd"),
         ("-live_effort", "cabd"),
         ("live_effort", "dbac"),
@@ -404,7 +404,7 @@ def test_what_to_stop_lists_stranded_and_over_funded_low_priority_work(
         funding.c_small.number,
     ]
     row = re.search(rf'id="stop-task-{funding.c_big.number}".*?</tr>', html, re.S).group(0)
-    assert "50% of live effort; its priority implies 7%" in row
+    assert "50% of its siblings' live effort; its priority implies 7%" in row
     row = re.search(rf'id="stop-task-{funding.stranded.number}".*?</tr>', html, re.S).group(0)
     assert f"{funding.e.key} is on hold" in row
 
@@ -434,7 +434,7 @@ def test_over_funded_is_judged_on_active_goals_only(org, lead, planner):
 
     items, _ = selectors.stop_candidates(organization=org, overview=overview)
 
-    assert overview.weights.weight_total == 1 and overview.headline.linked_effort == 10
+    assert overview.matching == 1 and overview.headline.linked_effort == 10
     assert items == [] and overview.stop_goals == {}
 
 

@@ -732,7 +732,8 @@ def test_each_queue_exports_as_csv(org, viewer, funding, client_for):
     assert list(why) == [funding.c_big.key, funding.stranded.key, funding.c_small.key]
     assert why[funding.stranded.key] == f"{funding.e.key} is on hold"
     assert why[funding.c_big.key] == (
-        "over-funded: 50% of live effort on active goals, its priority implies 7%"
+        f"over-funded: {funding.c.key} gets 50% of its siblings' live effort, "
+        "its priority implies 7%"
     )
 
 

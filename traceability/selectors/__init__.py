@@ -7,29 +7,27 @@ leaves out what the reader may not see (`Hidden`).
 
 - flags: the gaps behind the flags, as the reconciler reads them, and the open flags;
 - coverage: the headline, the dashboard's overview, snapshot figures and the trend;
+- funding: effort against priority, judged among each active goal's siblings;
 - goal_table: the dashboard's goals table;
 - queues: the triage queues, the stop list, their exports and the goal picker;
 - digest: the weekly digest's recipients, audiences and sections.
 """
 
 from .coverage import (
-    FUNDING_TOLERANCE,
-    LOW_PRIORITIES,
-    ActiveWeights,
     Coverage,
     Headline,
+    OverFunded,
     Overview,
     TrendDay,
     coverage_figures,
     coverage_headline,
     coverage_overview,
     coverage_trend,
-    funding,
+    figures_sql,
     goal_filter_sql,
     linked_ratio,
     snapshot_on_or_before,
     snapshots_between,
-    weight_sql,
 )
 from .digest import (
     SEES_EVERYTHING,
@@ -55,6 +53,15 @@ from .flags import (
     starved_goals_sql,
     task_gaps_sql,
 )
+from .funding import (
+    FUNDING_RULE,
+    FUNDING_TOLERANCE,
+    LOW_PRIORITIES,
+    Funding,
+    funding,
+    tree_funding_sql,
+    weight_sql,
+)
 from .goal_table import GOAL_SORTS, GOAL_TABLE_SIZE, Activity, GoalRow, GoalTable, coverage_goals
 from .hidden import Hidden
 from .queues import (
@@ -76,6 +83,7 @@ from .queues import (
 )
 
 __all__ = [
+    "FUNDING_RULE",
     "FUNDING_TOLERANCE",
     "GOAL_KEY",
     "GOAL_PICKER_SIZE",
@@ -88,10 +96,10 @@ __all__ = [
     "SEES_EVERYTHING",
     "TASK_FLAG_CONDITIONS",
     "TASK_QUEUES",
-    "ActiveWeights",
     "Activity",
     "Audience",
     "Coverage",
+    "Funding",
     "DigestContent",
     "DigestCount",
     "DigestFlag",
@@ -101,6 +109,7 @@ __all__ = [
     "Headline",
     "Hidden",
     "LinkedRatios",
+    "OverFunded",
     "Overview",
     "StopItem",
     "TrendDay",
@@ -114,6 +123,7 @@ __all__ = [
     "digest_linked_ratios",
     "digest_recipients",
     "digest_visibility",
+    "figures_sql",
     "funding",
     "goal_filter_sql",
     "linked_ratio",
@@ -134,5 +144,6 @@ __all__ = [
     "stop_candidates",
     "stop_candidates_export",
     "task_gaps_sql",
+    "tree_funding_sql",
     "weight_sql",
 ]

@@ -4,7 +4,6 @@ every task write, so each costs one query whatever the number of tasks."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from fractions import Fraction
 from typing import Any
 
 from django.db import connection
@@ -12,45 +11,16 @@ from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from goals import visibility as goal_visibility
-from goals.models import PRIORITY_WEIGHT, Goal, GoalStatus, Priority
+from goals.models import Goal, GoalStatus
 from vindaris.tenancy.models import Membership, Organization, User
 from work import gaps
 
 from ..models import GoalCoverage, Snapshot
+from .funding import LOW_PRIORITIES, Funding, tree_funding_sql
 from .hidden import Hidden
 
 GOAL, COVERAGE = Goal._meta.db_table, GoalCoverage._meta.db_table
 MEMBERSHIP, USER = Membership._meta.db_table, User._meta.db_table
-
-# A goal's share of the live effort on active goals against the share its priority weight
-# implies: over-funded above (1 + tolerance) times it, under-funded below (1 - tolerance)
-# times it. Half either way: a goal must get more than one and a half times, or less than
-# half, of its due share before it is marked, so ordinary week-to-week noise marks nothing.
-FUNDING_TOLERANCE = Fraction(1, 2)
-# Over-funded goals of these priorities are where the dashboard suggests stopping work.
-LOW_PRIORITIES = (Priority.P3, Priority.P4)
-
-
-def funding(*, effort: int, weight: int, linked_effort: int, weight_total: int) -> str:
-    """ "over", "under" or "" for a goal with `effort` live effort and priority `weight`,
-    among active goals with `linked_effort` live effort and `weight_total` weight in all.
-    Exact integer arithmetic, the same comparison as the SQL of `coverage_overview`. Nothing
-    is marked while there is no live effort on active goals at all."""
-    if not linked_effort or not weight_total:
-        return ""
-    t = FUNDING_TOLERANCE
-    actual = t.denominator * effort * weight_total
-    if actual > (t.denominator + t.numerator) * weight * linked_effort:
-        return "over"
-    if actual < (t.denominator - t.numerator) * weight * linked_effort:
-        return "under"
-    return ""
-
-
-def weight_sql(priority: str) -> str:
-    """A goal's priority weight (P1=8 … P4=1) from its `priority` column."""
-    whens = " ".join(f"WHEN {int(p)} THEN {w}" for p, w in PRIORITY_WEIGHT.items())
-    return f"CASE {priority} {whens} END"
 
 
 def goal_filter_sql(
@@ -101,7 +71,7 @@ class Headline:
         return None if ratio is None else round(100 * ratio)
 
 
-def _figures_sql(hidden: Hidden) -> str:
+def figures_sql(hidden: Hidden) -> str:
     """The CTE `figures`: every goal the member may see with its coverage row's figures (zero
     without one) and what the dashboard asks of the goal itself, and the row of the work
     without a goal. One pass over the organization's goals."""
@@ -112,13 +82,16 @@ def _figures_sql(hidden: Hidden) -> str:
                    COALESCE(c.stranded, 0) AS stranded, COALESCE(c.kept, 0) AS kept,
                    COALESCE(c.suspect, 0) AS suspect, {gaps.active_goal_sql("g")} AS active,
                    {gaps.starvable_sql("g")} AS starvable,
-                   g.priority, g.owner_id, g.start_date, g.end_date
+                   g.priority, g.owner_id, g.start_date, g.end_date,
+                   g.parent_id, g.number, COALESCE(c.done_effort, 0) AS done_effort,
+                   c.progress_sum::float / NULLIF(c.outcomes, 0) / 100 AS progress,
+                   g.updated_at, c.last_task_at
               FROM {GOAL} g
               LEFT JOIN {COVERAGE} c ON c.organization_id = g.organization_id AND c.goal_id = g.id
              WHERE g.organization_id = %(org)s{hidden.excludes("g.id")}
             UNION ALL
             SELECT NULL, c.live_tasks, c.live_effort, c.stranded, c.kept, c.suspect, false,
-                   false, NULL, NULL, NULL, NULL
+                   false, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
               FROM {COVERAGE} c WHERE c.organization_id = %(org)s AND c.goal_id IS NULL
         ),
     """  # noqa: S608 - table names from the models, conditions from work.gaps
@@ -180,7 +153,7 @@ def _headline(row: tuple) -> Headline:
 def _coverage_now(organization: Organization, hidden: Hidden, now: datetime) -> Headline:
     sql = f"""
         WITH RECURSIVE {hidden.cte()}
-        {_figures_sql(hidden)}
+        {figures_sql(hidden)}
         {_starved_sql(hidden)}
         SELECT {_HEADLINE_COLUMNS} FROM figures
     """  # noqa: S608 - table names from the models; values are parameters
@@ -198,20 +171,30 @@ def coverage_headline(
 
 
 @dataclass(frozen=True)
-class ActiveWeights:
-    weight_total: int  # of every active goal the member may see, whatever the filters
-    matching: int  # those of them matching the filters
+class OverFunded:
+    """A low-priority active goal over-funded among its siblings (selectors.funding): the
+    live work of its subtree is what the dashboard suggests stopping."""
+
+    number: int
+    title: str
+    priority: int
+    funding: Funding
+
+    @property
+    def key(self) -> str:
+        return f"G-{self.number}"
 
 
 @dataclass(frozen=True)
 class Overview:
-    """The coverage dashboard's figures as one member may see them: the headline, the active
-    goals' priority weight, the goals whose live work it suggests stopping (goal id: its live
-    effort), and the owners of active goals (id, name) for the owner filter."""
+    """The coverage dashboard's figures as one member may see them: the headline, how many
+    active goals match the filters, the goals whose live work it suggests stopping (goal id:
+    None for a stranded goal's open work, else the over-funded low-priority goal whose subtree
+    it lies in), and the owners of active goals (id, name) for the owner filter."""
 
     headline: Headline
-    weights: ActiveWeights
-    stop_goals: dict[int, int]
+    matching: int
+    stop_goals: dict[int, OverFunded | None]
     owners: list[tuple[int, str]]
 
 
@@ -225,26 +208,20 @@ def coverage_overview(
     period_end: date | None = None,
     also_owner: int | None = None,
 ) -> Overview:
-    """The headline (coverage_headline), the priority weight of the active goals `viewer` may
-    see (what the implied shares divide by) and how many of them match the filters, the goals
-    to stop (not active with open stranded work, or active, low-priority and over-funded by
-    `funding`: the same exact comparison), and the members who own one of those active goals
-    (and `also_owner`, the one a filter asks for), by name. One query whatever the number of
-    tasks, one pass over the goals."""
+    """The headline (coverage_headline), how many of the active goals `viewer` may see match
+    the filters, the goals to stop (not active with open stranded work; or active, with live
+    work, in the subtree of a low-priority goal over-funded among its siblings — the topmost
+    such goal named), and the members who own an active goal (and `also_owner`, the one a
+    filter asks for), by name. One query whatever the number of tasks."""
     hidden = Hidden.of(viewer)
     filters, filter_params = goal_filter_sql(owner, period_start, period_end)
-    t = FUNDING_TOLERANCE
     low = ", ".join(str(int(p)) for p in LOW_PRIORITIES)
     sql = f"""
         WITH RECURSIVE {hidden.cte()}
-        {_figures_sql(hidden)}
+        {figures_sql(hidden)}
         {_starved_sql(hidden)},
+        {tree_funding_sql()},
         totals AS (SELECT {_HEADLINE_COLUMNS} FROM figures),
-        weights AS (
-            SELECT COALESCE(sum({weight_sql("g.priority")}), 0) AS weight_total,
-                   count(*) FILTER (WHERE true{filters}) AS matching
-              FROM figures g WHERE g.active
-        ),
         owners AS (
             SELECT m.id, u.name, u.email
               FROM (SELECT owner_id FROM figures WHERE active UNION SELECT %(also_owner)s) o
@@ -252,24 +229,30 @@ def coverage_overview(
               JOIN {USER} u ON u.id = m.user_id
              WHERE m.organization_id = %(org)s
         ),
-        linked AS (SELECT COALESCE(sum(live_effort) FILTER (WHERE active), 0) AS effort
-                     FROM figures),
+        over AS (
+            SELECT * FROM funding WHERE verdict = 'over' AND priority IN ({low})
+        ),
         stop AS (
-            SELECT f.goal_id, f.live_effort FROM figures f, linked, weights
-             WHERE (NOT f.active AND f.stranded > 0)
-                OR (f.active AND f.priority IN ({low})
-                    AND linked.effort > 0 AND weights.weight_total > 0
-                    AND {t.denominator} * f.live_effort * weights.weight_total
-                        > {t.denominator + t.numerator} * {weight_sql("f.priority")}
-                          * linked.effort)
+            SELECT f.goal_id, NULL::bigint AS over_id
+              FROM figures f WHERE f.goal_id IS NOT NULL AND NOT f.active AND f.stranded > 0
+            UNION ALL
+            (SELECT DISTINCT ON (t.id) t.id, o.goal_id
+               FROM tree t
+               JOIN figures f ON f.goal_id = t.id
+               JOIN over o ON o.goal_id = ANY(t.path)
+              WHERE f.active AND f.live_tasks > 0
+              ORDER BY t.id, o.depth)
         )
-        SELECT totals.*, weights.weight_total, weights.matching,
-               stopped.ids, stopped.efforts,
+        SELECT totals.*,
+               (SELECT count(*) FROM figures g WHERE g.active{filters}),
+               (SELECT json_agg(json_build_array(goal_id, over_id)) FROM stop),
+               (SELECT json_agg(json_build_array(o.goal_id, g.number, g.title, g.priority,
+                                                 o.effort, o.weight, o.group_effort,
+                                                 o.group_weight))
+                  FROM over o JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = o.goal_id),
                (SELECT json_agg(json_build_array(id, name, email) ORDER BY name, email)
                   FROM owners)
-          FROM totals, weights,
-               (SELECT array_agg(goal_id) AS ids, array_agg(live_effort) AS efforts
-                  FROM stop) stopped
+          FROM totals
     """  # noqa: S608 - table names from the models, numbers from constants; values parameters
     params = {
         **_headline_params(organization, hidden, now),
@@ -279,11 +262,25 @@ def coverage_overview(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    *figures, weight_total, matching, stop_ids, stop_effort, owners = row
+    *figures, matching, stop, over, owners = row
+    over_goals = {
+        pk: OverFunded(
+            number=number,
+            title=title,
+            priority=priority,
+            funding=Funding(
+                effort=int(effort),
+                weight=int(weight),
+                group_effort=int(group_effort),
+                group_weight=int(group_weight),
+            ),
+        )
+        for pk, number, title, priority, effort, weight, group_effort, group_weight in over or ()
+    }
     return Overview(
         headline=_headline(tuple(figures)),
-        weights=ActiveWeights(weight_total=int(weight_total), matching=int(matching)),
-        stop_goals=dict(zip(stop_ids or (), (int(e) for e in stop_effort or ()), strict=True)),
+        matching=int(matching),
+        stop_goals={pk: over_goals.get(over_id) for pk, over_id in stop or ()},
         owners=[(pk, name or email.split("@")[0]) for pk, name, email in owners or ()],
     )
 

@@ -10,12 +10,12 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from goals import visibility as goal_visibility
-from goals.models import PRIORITY_WEIGHT, Goal, GoalStatus, Priority
+from goals.models import Goal, GoalStatus
 from vindaris.tenancy.models import Membership, Organization
 from work import gaps
 from work.models import Task
 
-from .coverage import Headline, Overview
+from .coverage import Headline, OverFunded, Overview
 
 TASK = Task._meta.db_table
 
@@ -35,21 +35,28 @@ QUEUE_PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class StopItem:
-    """A live task the dashboard suggests stopping: its goal is stranded, or over-funded with
-    a low priority (`share` and `implied` then say by how much)."""
+    """A live task the dashboard suggests stopping: its goal is stranded, or it lies in the
+    subtree of `over`, a low-priority goal over-funded among its siblings."""
 
     task: Task
-    stranded: bool
-    share: float
-    implied: float
+    over: OverFunded | None
 
     @property
-    def share_percent(self) -> int:
-        return round(100 * self.share)
+    def stranded(self) -> bool:
+        return self.over is None
 
     @property
-    def implied_percent(self) -> int:
-        return round(100 * self.implied)
+    def why(self) -> str:
+        """The reason in words (the CSV export's "Why")."""
+        goal = cast(Goal, self.task.goal)
+        if self.over is None:
+            return f"{goal.key} is {goal.get_status_display().lower()}"
+        f = self.over.funding
+        under = "" if self.over.number == goal.number else f" (under {self.over.key})"
+        return (
+            f"over-funded{under}: {self.over.key} gets {f.share_label} of its siblings' live "
+            f"effort, its priority implies {f.implied_label}"
+        )
 
 
 def _stop_cursor(value: str) -> tuple[int, int] | None:
@@ -80,18 +87,8 @@ def _stop_queryset(goal_ids: Iterable[int], organization: Organization) -> Query
     )
 
 
-def _stop_item(
-    task: Task, goal_effort: dict[int, int], headline: Headline, weight_total: int
-) -> StopItem:
-    goal = cast(Goal, task.goal)  # work on the goals to stop has a goal
-    weight = PRIORITY_WEIGHT[Priority(goal.priority)]
-    effort = goal_effort.get(goal.pk) or 0
-    return StopItem(
-        task=task,
-        stranded=goal.status != GoalStatus.ACTIVE,
-        share=effort / headline.linked_effort if headline.linked_effort else 0.0,
-        implied=weight / weight_total if weight_total else 0.0,
-    )
+def _stop_item(task: Task, stop_goals: dict[int, OverFunded | None]) -> StopItem:
+    return StopItem(task=task, over=stop_goals.get(cast(int, task.goal_id)))
 
 
 def stop_candidates(
@@ -102,28 +99,25 @@ def stop_candidates(
     after: str = "",
 ) -> tuple[list[StopItem], str]:
     """Live work on the goals to stop of `overview` (those of one member: stranded goals'
-    open work, not kept, and over-funded low-priority goals' live work), largest effort first,
+    open work, not kept, and the live work under low-priority goals over-funded among their
+    siblings), largest effort first,
     keyset-paginated on (estimate, number); and the cursor of the next page ("" at the end).
     Goal and assignee loaded; one query."""
-    goal_effort, headline = overview.stop_goals, overview.headline
-    weight_total = overview.weights.weight_total
-    qs = _stop_queryset(goal_effort, organization)
+    qs = _stop_queryset(overview.stop_goals, organization)
     cursor = _stop_cursor(after)
     if cursor is not None:
         estimate, number = cursor
         qs = qs.filter(Q(estimate__lt=estimate) | Q(estimate=estimate, number__lt=number))
     page = list(qs.order_by("-estimate", "-number")[: limit + 1])
     next_after = f"{page[limit - 1].estimate}-{page[limit - 1].number}" if len(page) > limit else ""
-    items = [_stop_item(t, goal_effort, headline, weight_total) for t in page[:limit]]
+    items = [_stop_item(t, overview.stop_goals) for t in page[:limit]]
     return items, next_after
 
 
 def stop_candidates_export(*, organization: Organization, overview: Overview) -> Iterator[StopItem]:
     """Every stop candidate of `overview`, largest effort first, streamed in chunks."""
-    goal_effort, headline = overview.stop_goals, overview.headline
-    weight_total = overview.weights.weight_total
-    qs = _stop_queryset(goal_effort, organization).order_by("-estimate", "-number")
-    return (_stop_item(t, goal_effort, headline, weight_total) for t in qs.iterator(chunk_size=500))
+    qs = _stop_queryset(overview.stop_goals, organization).order_by("-estimate", "-number")
+    return (_stop_item(t, overview.stop_goals) for t in qs.iterator(chunk_size=500))
 
 
 def _tasks_seen_by(organization: Organization, viewer: Membership | None) -> QuerySet[Task]:

@@ -31,8 +31,8 @@ EXPLAINED = {
     "Confirm the link, move the task, or cancel it.",
     "starved": "Active goals with no live task anywhere under them, past the grace period. "
     "Plan work on the goal's page, or put the goal on hold.",
-    "stop": "Live work on stranded goals and on over-funded low-priority goals, largest effort "
-    "first.",
+    "stop": "Live work on stranded goals, and under P3 and P4 goals that get more than "
+    "their share of their siblings' live effort, largest effort first.",
 }
 
 

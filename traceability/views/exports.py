@@ -86,19 +86,13 @@ def _stop_csv_rows(request: OrgRequest) -> Iterator[list[Any]]:
     )
     for item in selectors.stop_candidates_export(organization=organization, overview=overview):
         task, goal = item.task, item.task.goal
-        why = (
-            f"{goal.key} is {goal.get_status_display().lower()}"
-            if item.stranded
-            else f"over-funded: {round(100 * item.share)}% of live effort on active goals, "
-            f"its priority implies {round(100 * item.implied)}%"
-        )
         yield [
             task.key,
             task.title,
             goal.key,
             goal.title,
             goal.get_priority_display(),
-            why,
+            item.why,
             task.estimate,
             _member_name(task.assignee),
         ]
