@@ -91,7 +91,9 @@ def _goal_counts(cur: Any, t: Target, goal_id: int, status: str, changed_at: Any
     cur.execute(
         """
         SELECT outcome_id, GROUPING(outcome_id), count(*), COALESCE(sum(estimate), 0),
-               count(*) FILTER (WHERE link_confirmed_at < %(changed_at)s)
+               count(*) FILTER (WHERE link_confirmed_at < %(changed_at)s),
+               count(*) FILTER (WHERE kept_reason <> ''
+                                  AND NOT COALESCE(link_confirmed_at < %(changed_at)s, false))
           FROM work_task
          WHERE organization_id = %(org)s AND goal_id = %(goal)s AND status = ANY(%(live)s)
          GROUP BY ROLLUP (outcome_id)
@@ -99,7 +101,8 @@ def _goal_counts(cur: Any, t: Target, goal_id: int, status: str, changed_at: Any
         {"org": t.org_id, "goal": goal_id, "live": LIVE, "changed_at": changed_at},
     )
     live = cur.fetchall()
-    _, _, live_tasks, live_effort, suspect = next(row for row in live if row[1])
+    _, _, live_tasks, live_effort, suspect, kept = next(row for row in live if row[1])
+    kept = kept if status != "active" else 0
     cur.execute(
         "SELECT count(*), COALESCE(sum(estimate), 0) FROM work_task"
         " WHERE organization_id = %s AND goal_id = %s AND status = 'done'",
@@ -112,7 +115,8 @@ def _goal_counts(cur: Any, t: Target, goal_id: int, status: str, changed_at: Any
         "done_tasks": done_tasks,
         "done_effort": done_effort,
         "suspect": suspect,
-        "stranded": live_tasks if status != "active" else 0,
+        "stranded": live_tasks - kept if status != "active" else 0,
+        "kept": kept,
         "live_by_outcome": {row[0]: row[2] for row in live if not row[1] and row[0]},
     }
 

@@ -35,6 +35,7 @@ class TrendPoint:
     stranded: int
     suspect: int
     starved: int
+    kept: int = 0  # stranded work kept on purpose: shown beside the stranded count
     live: bool = False  # today's figures, computed now rather than snapshotted
 
 
@@ -79,6 +80,7 @@ def trend_points(snapshots: list[Any], headline: Headline, today: date) -> list[
             stranded=s.stranded,
             suspect=s.suspect,
             starved=s.starved,
+            kept=s.kept,
         )
         for s in snapshots
         if s.date < today
@@ -91,6 +93,7 @@ def trend_points(snapshots: list[Any], headline: Headline, today: date) -> list[
             stranded=headline.stranded,
             suspect=headline.suspect,
             starved=headline.starved,
+            kept=headline.kept,
             live=True,
         )
     )

@@ -105,6 +105,7 @@ class Snapshot(TenantModel):
     linked_ratio = models.FloatField(null=True, blank=True)
     orphaned = models.PositiveIntegerField(default=0)
     stranded = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(db_default=0)  # stranded work kept on purpose, apart
     suspect = models.PositiveIntegerField(default=0)
     starved = models.PositiveIntegerField(default=0)
     # {"<goal id>": live effort} for every goal with live effort that day.
@@ -116,6 +117,7 @@ class Snapshot(TenantModel):
     public_live_effort = models.PositiveIntegerField(null=True, blank=True)
     public_linked_ratio = models.FloatField(null=True, blank=True)
     public_stranded = models.PositiveIntegerField(null=True, blank=True)
+    public_kept = models.PositiveIntegerField(null=True, blank=True)
     public_suspect = models.PositiveIntegerField(null=True, blank=True)
     public_starved = models.PositiveIntegerField(null=True, blank=True)
     taken_at = models.DateTimeField()

@@ -457,6 +457,7 @@ GAP_FILTERS = [
     ("", "Any"),
     ("orphaned", "Orphaned"),
     ("stranded", "Stranded"),
+    ("kept", "Kept (stranded on purpose)"),
     ("suspect", "Suspect"),
 ]
 

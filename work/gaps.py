@@ -70,10 +70,11 @@ KEPT = STRANDED & ~Q(kept_reason="") & ~SUSPECT
 # Stranded work that holds an open flag: stranded and not kept.
 STRANDED_OPEN = STRANDED & ~KEPT
 
-# What each task gap's filter means (the work list's `gap` filter, the queues).
+# What each task gap's filter means (the work list's `gap` filter, the queues). "Stranded"
+# means one thing everywhere: stranded and not kept; kept work is counted apart, as kept.
 TASK_GAP_Q: dict[str, Q] = {
     TaskGap.ORPHANED: ORPHANED,
-    TaskGap.STRANDED: STRANDED,
+    TaskGap.STRANDED: STRANDED_OPEN,
     TaskGap.KEPT: KEPT,
     TaskGap.SUSPECT: SUSPECT,
 }

@@ -25,7 +25,7 @@ from .gaps import LIVE, LIVE_SQL_LIST, TASK_GAP_Q, TaskGap
 from .models import CheckInCredit, Task, TaskEvent, TaskStatus
 
 # The work list's gap filters (the rules are work.gaps').
-GAPS = {str(k): TASK_GAP_Q[k] for k in (TaskGap.ORPHANED, TaskGap.STRANDED, TaskGap.SUSPECT)}
+GAPS = {str(k): TASK_GAP_Q[k] for k in TaskGap}
 
 PAGE_SIZE = 50
 
@@ -47,7 +47,8 @@ class GoalCounts:
     done_tasks: int
     done_effort: int
     suspect: int
-    stranded: int
+    stranded: int  # live work holding a stranded flag: when the goal is not active, not kept
+    kept: int  # stranded work someone chose to keep, counted apart
     # live tasks aimed at each of the goal's outcomes (by outcome id; those with none left out)
     live_by_outcome: dict[int, int] = field(default_factory=dict)
 
@@ -69,16 +70,19 @@ _GOAL_COUNTS = f"""
            count(estimate) FILTER (WHERE link_confirmed_at < (
                SELECT material_change_at FROM {Goal._meta.db_table}
                 WHERE organization_id = %(org)s AND id = %(goal)s)),
-           NULL
+           NULL,
+           count(estimate) FILTER (WHERE kept_reason <> '' AND NOT COALESCE(link_confirmed_at < (
+               SELECT material_change_at FROM {Goal._meta.db_table}
+                WHERE organization_id = %(org)s AND id = %(goal)s), false))
       FROM {Task._meta.db_table}
      WHERE organization_id = %(org)s AND goal_id = %(goal)s AND status IN {_LIVE_SQL}
      GROUP BY outcome_id
     UNION ALL
-    SELECT 'done', NULL, count(estimate), COALESCE(sum(estimate), 0), 0, NULL
+    SELECT 'done', NULL, count(estimate), COALESCE(sum(estimate), 0), 0, NULL, 0
       FROM {Task._meta.db_table}
      WHERE organization_id = %(org)s AND goal_id = %(goal)s AND status = %(done)s
     UNION ALL
-    SELECT 'goal', NULL, 0, 0, 0, status
+    SELECT 'goal', NULL, 0, 0, 0, status, 0
       FROM {Goal._meta.db_table} WHERE organization_id = %(org)s AND id = %(goal)s
 """  # noqa: S608 - the table names and the live statuses are constants; values are parameters
 
@@ -95,10 +99,13 @@ def goal_counts(*, goal: Goal) -> GoalCounts:
         cursor.execute(_GOAL_COUNTS, params)
         rows = cursor.fetchall()
     live = [row for row in rows if row[0] == "live"]
-    (_, _, done_tasks, done_effort, _, _) = next(row for row in rows if row[0] == "done")
+    (_, _, done_tasks, done_effort, _, _, _) = next(row for row in rows if row[0] == "done")
     # (a goal deleted meanwhile has no row: it is not active)
     status = next((row[5] for row in rows if row[0] == "goal"), None)
     live_tasks = sum(row[2] for row in live)
+    # STRANDED and KEPT: the goal's live work when the goal is not active, split by the
+    # choice to keep it (work.gaps.kept_choice_sql)
+    kept = 0 if status == GoalStatus.ACTIVE else sum(row[6] for row in live)
     return GoalCounts(
         live_tasks=live_tasks,
         live_effort=sum(row[3] for row in live),
@@ -106,8 +113,8 @@ def goal_counts(*, goal: Goal) -> GoalCounts:
         done_effort=done_effort,
         # SUSPECT, seen from the goal: live work linked before its last material change
         suspect=sum(row[4] for row in live),
-        # STRANDED: all of the goal's live work, when the goal is not active
-        stranded=0 if status == GoalStatus.ACTIVE else live_tasks,
+        stranded=0 if status == GoalStatus.ACTIVE else live_tasks - kept,
+        kept=kept,
         live_by_outcome={row[1]: row[2] for row in live if row[1] is not None},
     )
 

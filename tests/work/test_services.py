@@ -496,11 +496,15 @@ def test_only_stranded_work_can_be_kept_and_only_with_a_reason(org, lead, planne
     assert not TaskEvent.objects.filter(kind=TaskEvent.Kind.KEPT).exists()
 
 
-def test_kept_work_stays_stranded_but_shows_as_kept_with_its_reason(org, lead, planner, goal):
+def test_kept_work_is_counted_as_kept_not_stranded_with_its_reason(org, lead, planner, goal):
     task = make_task(org, planner, goal)
     goal_services.goal_update(organization=org, actor=lead, goal=goal, status=GoalStatus.ON_HOLD)
+    assert gap("stranded", org) == {task.number}
     services.task_keep(organization=org, actor=planner, task=task, reason="Contract signed")
-    assert gap("kept", org) == gap("stranded", org) == {task.number}
+    # One word, one number: kept work leaves "stranded" (its gap) and is counted as kept,
+    # though its goal is still not active.
+    assert gap("kept", org) == {task.number} and gap("stranded", org) == set()
+    assert fresh(task).is_stranded and fresh(task).is_kept
     assert gap("suspect", org) == set()
     kept = events(task)[-1]
     assert (kept.kind, kept.actor, kept.to_goal, kept.reason) == (

@@ -342,6 +342,7 @@ class TrendDay:
     stranded: int
     suspect: int
     starved: int
+    kept: int
 
 
 def coverage_trend(
@@ -353,7 +354,7 @@ def coverage_trend(
     One query."""
     snapshots = snapshots_between(organization=organization, start=start, end=end)
     if goal_visibility.sees_everything(viewer):
-        fields = ("date", "linked_ratio", "orphaned", "stranded", "suspect", "starved")
+        fields = ("date", "linked_ratio", "orphaned", "stranded", "suspect", "starved", "kept")
     else:
         snapshots = snapshots.filter(public_live_effort__isnull=False)
         fields = (
@@ -363,5 +364,6 @@ def coverage_trend(
             "public_stranded",
             "public_suspect",
             "public_starved",
+            "public_kept",
         )
-    return [TrendDay(*row) for row in snapshots.values_list(*fields)]
+    return [TrendDay(*row[:-1], kept=row[-1] or 0) for row in snapshots.values_list(*fields)]

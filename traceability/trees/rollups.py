@@ -38,7 +38,8 @@ class Rollup:
     live_tasks: int = 0
     live_effort: int = 0
     done_effort: int = 0
-    stranded: int = 0
+    stranded: int = 0  # holding a stranded flag (not kept)
+    kept: int = 0  # stranded work someone chose to keep, counted apart
     suspect: int = 0
     outcomes: int = 0
     progress_sum: int = 0
@@ -77,7 +78,7 @@ class Ranked:
 
 
 # A goal's own figures in a roll-up, from its GoalCoverage row `c` (none: no work, no outcomes).
-_FIGURES = "live_tasks, live_effort, done_effort, stranded, suspect, outcomes, progress_sum"
+_FIGURES = "live_tasks, live_effort, done_effort, stranded, suspect, outcomes, progress_sum, kept"
 _FIGURES_OF_C = ", ".join(f"COALESCE(c.{f}, 0)" for f in _FIGURES.split(", "))
 # A goal `g` and its coverage row `c`, both on the goal's organization.
 _WITH_COVERAGE = (
@@ -151,6 +152,7 @@ def rollups(
                    COALESCE(sum(suspect), 0) AS suspect,
                    COALESCE(sum(outcomes), 0) AS outcomes,
                    COALESCE(sum(progress_sum), 0) AS progress_sum,
+                   COALESCE(sum(kept), 0) AS kept,
                    count(*) FILTER (WHERE is_starved) AS starved,
                    bool_or(depth = 0 AND is_starved) AS is_starved
               FROM (SELECT s.*, st.id IS NOT NULL AS is_starved
@@ -168,7 +170,7 @@ def rollups(
         )
         SELECT r.id, r.parent_id, r.rn, r.total, r.pinned,
                r.live_tasks, r.live_effort, r.done_effort, r.stranded, r.suspect, r.outcomes,
-               r.progress_sum, r.starved, r.is_starved,
+               r.progress_sum, r.starved, r.is_starved, r.kept,
                {GOAL_COLUMNS[1]}, {MEMBER_COLUMNS[1]}, {USER_COLUMNS[1]}
           FROM ranked r
           JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = r.id
@@ -203,8 +205,9 @@ def rollups(
             progress_sum=int(row[11]),
             starved=int(row[12]),
             is_starved=bool(row[13]),
+            kept=int(row[14]),
         )
-        result.append((ranked, rollup, goal_with_owner(row[14:])))
+        result.append((ranked, rollup, goal_with_owner(row[15:])))
     return result
 
 

@@ -105,17 +105,19 @@ _NO_VALUE = '<span class="muted">—</span>'
 def _flags(task: Any) -> str:
     """The row's flag badges (those of _task_badges.html), escaped."""
     stranded, suspect = task.is_stranded, task.is_suspect
+    kept = task.is_kept
     parts = [_ORPHANED] if task.is_orphaned else []
-    if stranded:
+    if stranded and not kept:
         parts.append(
             '<span class="badge badge-stranded">Stranded<span class="visually-hidden">: its goal'
             f" is {escape(str(task.goal.get_status_display()).lower())}</span></span>"
         )
     if suspect:
         parts.append(_SUSPECT)
-    if stranded and task.kept_reason and not suspect:
+    if kept:
         parts.append(
-            f'<span class="badge badge-kept" title="{escape(task.kept_reason)}">Kept</span>'
+            f'<span class="badge badge-kept" title="{escape(task.kept_reason)}">Kept'
+            '<span class="visually-hidden">: stranded, kept on purpose</span></span>'
         )
     return "".join(parts)
 
