@@ -366,4 +366,7 @@ def coverage_trend(
             "public_starved",
             "public_kept",
         )
-    return [TrendDay(*row[:-1], kept=row[-1] or 0) for row in snapshots.values_list(*fields)]
+    return [
+        TrendDay(day, ratio, orphaned, stranded, suspect, starved, kept or 0)
+        for day, ratio, orphaned, stranded, suspect, starved, kept in snapshots.values_list(*fields)
+    ]
