@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import coverage, digest, exports, queues, trace
+from .views import coverage, digest, exports, home, queues, trace
 from .views.common import KINDS
 
 # Organization pages: /o/<org_slug>/…
 urlpatterns: list = [
+    # The home page, each member's start of the day: /o/<org_slug>/
+    path("", home.org_home, name="org_home"),
     # The weekly digest: a member's own preference, and the emailed one-click unsubscribe link
     path("digest/", digest.digest_preferences, name="digest_preferences"),
     path("digest/unsubscribe/", digest.digest_unsubscribe, name="digest_unsubscribe"),

@@ -13,7 +13,6 @@ public_urlpatterns = [
 
 # Organization pages: /o/<org_slug>/
 org_urlpatterns = [
-    path("", views.org_home, name="org_home"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.member_invite, name="member_invite"),
     path("members/role/", views.member_change_role, name="member_change_role"),

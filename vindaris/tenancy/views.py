@@ -99,11 +99,6 @@ def _accept_ctx(invitation: services.Invitation, form: AcceptNewUserForm | None)
 # Organization pages: /o/<org_slug>/ ------------------------------------------------------------
 
 
-@org_view()
-def org_home(request: OrgRequest) -> HttpResponse:
-    return render(request, "tenancy/org_home.html", {})
-
-
 def _members_context(request: OrgRequest, **extra: object) -> dict:
     return {
         "members": selectors.members_of(organization=request.organization),
