@@ -1,4 +1,5 @@
-"""The goal pages: the indented goal list, and creating and editing goals and their outcomes."""
+"""The goal pages: the indented goal list, creating goals and their outcomes, and sharing.
+(Editing them shows what the change does to the work first: traceability.views.goal_change.)"""
 
 import re
 
@@ -126,35 +127,6 @@ def goal_create(request: OrgRequest) -> HttpResponse:
 
 @org_view()
 @require_get_or_post
-def goal_edit(request: OrgRequest, goal_number: int) -> HttpResponse:
-    """Edit a goal; only changed fields reach the service, which records them old → new."""
-    goal = goal_to_change_or_403(request, goal_or_404(request, goal_number))
-    form = GoalForm(
-        request.POST if request.method == "POST" else None,
-        organization=request.organization,
-        viewer=request.membership,
-        goal=goal,
-    )
-    if request.method == "POST" and form.is_valid():
-        changes = form.changed_values(goal)
-        try:
-            if changes:
-                services.goal_update(
-                    organization=request.organization,
-                    actor=request.user,
-                    goal=goal,
-                    **changes,
-                )
-        except ValidationError as e:
-            add_service_error(form, e)
-        else:
-            messages.success(request, f"{goal.key} saved." if changes else "Nothing changed.")
-            return _goal_page(request, goal)
-    return render(request, "goals/goal_form.html", {"form": form, "goal": goal})
-
-
-@org_view()
-@require_get_or_post
 def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
     goal = goal_to_change_or_403(request, goal_or_404(request, goal_number))
     form = OutcomeForm(request.POST if request.method == "POST" else None)
@@ -172,33 +144,6 @@ def outcome_create(request: OrgRequest, goal_number: int) -> HttpResponse:
             messages.success(request, f"{outcome.key} added to {goal.key}.")
             return _goal_page(request, goal)
     return render(request, "goals/outcome_form.html", {"form": form, "goal": goal})
-
-
-@org_view()
-@require_get_or_post
-def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
-    """Edit an outcome's definition; its current value moves only through check-ins."""
-    outcome = outcome_or_404(request, outcome_number)
-    goal_to_change_or_403(request, outcome.goal)
-    form = OutcomeForm(request.POST if request.method == "POST" else None, outcome=outcome)
-    if request.method == "POST" and form.is_valid():
-        changes = form.changed_values(outcome)
-        try:
-            if changes:
-                services.outcome_update(
-                    organization=request.organization,
-                    actor=request.user,
-                    outcome=outcome,
-                    **changes,
-                )
-        except ValidationError as e:
-            add_service_error(form, e)
-        else:
-            messages.success(request, f"{outcome.key} saved." if changes else "Nothing changed.")
-            return _goal_page(request, outcome.goal)
-    return render(
-        request, "goals/outcome_form.html", {"form": form, "goal": outcome.goal, "outcome": outcome}
-    )
 
 
 # Sharing ----------------------------------------------------------------------------------------

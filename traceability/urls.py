@@ -1,10 +1,14 @@
 from django.urls import path
 
-from .views import coverage, digest, exports, home, queues, trace
+from .views import coverage, digest, exports, goal_change, home, queues, trace
 from .views.common import KINDS
 
 # Organization pages: /o/<org_slug>/…
 urlpatterns: list = [
+    # Editing a goal or an outcome: /o/<org_slug>/goals/<n>/edit/, /o/<org_slug>/outcomes/<n>/edit/
+    # (the change's consequences for the work are shown before it is saved)
+    path("goals/<int:goal_number>/edit/", goal_change.goal_edit, name="goal_edit"),
+    path("outcomes/<int:outcome_number>/edit/", goal_change.outcome_edit, name="outcome_edit"),
     # The home page, each member's start of the day: /o/<org_slug>/
     path("", home.org_home, name="org_home"),
     # The weekly digest: a member's own preference, and the emailed one-click unsubscribe link
