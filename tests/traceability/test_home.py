@@ -400,6 +400,7 @@ def test_the_page_runs_the_same_queries_for_3_and_30_goals_and_tasks(
 
     grow(org, lead, member, 3, 27)
     with django_assert_num_queries(len(small.captured_queries)):
-        ctx, _ = home(client)
+        ctx, html = home(client)
     assert ctx["my_work"].total == 30
     assert len(ctx["my_work"].items) == 10 and ctx["my_goals"].total == 30
+    assert "See all 30" in html
