@@ -3,7 +3,6 @@ so another organization's goal or member is "not a valid choice"."""
 
 import calendar
 import re
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from vindaris.tenancy.models import Membership, Organization
+from vindaris.tenancy.zones import local_date
 
 from . import selectors
 from .models import Direction, Goal, GoalStatus, Outcome, Priority
@@ -62,12 +62,9 @@ class Quarter:
 
 
 def organization_today(organization: Organization) -> date:
-    """Today's date where the organization works (its timezone setting)."""
-    try:
-        tz = zoneinfo.ZoneInfo(organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = None
-    return timezone.localdate(timezone=tz)
+    """Today's date where the organization works (its timezone setting): the quarter a goal
+    period is "current" in is the organization's, the same for every member."""
+    return local_date(organization, timezone.now())
 
 
 # Choice fields --------------------------------------------------------------------------------

@@ -1,32 +1,8 @@
-"""Organizations live in their own timezone: their day (snapshots) and week (digest)."""
+"""Organizations live in their own timezone: their day (snapshots) and week (digest).
 
-import zoneinfo
-from datetime import date, datetime, timedelta
+The zone helpers live in vindaris.tenancy.zones, where goals and work reach them too; these
+names stay for traceability's modules."""
 
-from django.utils import timezone
+from vindaris.tenancy.zones import UTC, local_date, local_now, organization_tz, week_of
 
-from vindaris.tenancy.models import Organization
-
-UTC = zoneinfo.ZoneInfo("UTC")
-
-
-def organization_tz(organization: Organization) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(organization.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def local_now(organization: Organization, moment: datetime) -> datetime:
-    return timezone.localtime(moment, organization_tz(organization))
-
-
-def local_date(organization: Organization, moment: datetime) -> date:
-    """The organization's calendar date at `moment`."""
-    return local_now(organization, moment).date()
-
-
-def week_of(organization: Organization, moment: datetime) -> date:
-    """Monday of the organization's ISO week at `moment`: the digest's week."""
-    today = local_date(organization, moment)
-    return today - timedelta(days=today.weekday())
+__all__ = ["UTC", "local_date", "local_now", "organization_tz", "week_of"]

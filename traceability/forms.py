@@ -16,6 +16,7 @@ from goals import selectors as goal_selectors
 from goals import visibility as goal_visibility
 from goals.forms import MemberChoiceField, Quarter, members_choices, organization_today
 from goals.models import Goal, GoalStatus
+from vindaris.tenancy.forms import ZoneField
 from vindaris.tenancy.models import Membership, Organization
 from work.models import Task
 
@@ -23,11 +24,25 @@ from .services import GOAL_ACTIONS
 
 
 class DigestPreferenceForm(forms.Form):
+    """A member's own preferences in one organization: the weekly digest, and the time zone its
+    pages show times in (blank: the organization's)."""
+
     receive = forms.BooleanField(
         required=False,
         label="Email me the weekly digest",
         help_text="Unticked: no digest from this organization. Other organizations keep theirs.",
     )
+    timezone = ZoneField(
+        blank_label="The organization's zone",
+        label="Your time zone",
+        help_text="Dates and times on this organization's pages are shown in this zone.",
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].set_blank_label(  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one is a ZoneField
+            f"The organization's zone ({organization.timezone})"
+        )
 
 
 # The coverage dashboard -----------------------------------------------------------------------

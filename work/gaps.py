@@ -15,13 +15,14 @@ with no goal) makes every goal condition false, never NULL.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import F, Q
 
 from goals.models import GoalStatus
+from vindaris.tenancy.zones import days_before
 
 if TYPE_CHECKING:
     from goals.models import Goal
@@ -149,8 +150,10 @@ FLAGGED_TASK_SQL = {
 
 
 def starved_before(*, organization: Organization, now: datetime) -> datetime:
-    """Goals active since before this moment are past their grace period."""
-    return now - timedelta(days=organization.starved_grace_days)
+    """Goals active since before this moment are past their grace period: the grace days are
+    the organization's days, so a goal activated at 12:00 on its clock is starved from 12:00
+    that many days later on the same clock, daylight-saving changes included."""
+    return days_before(organization, now, organization.starved_grace_days)
 
 
 def starvable_sql(g: str = "g", *, before: str = "%(starved_before)s") -> str:

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 from traceability import selectors, services
 from traceability.digest import DIGEST_HOUR, ORGANIZATION_WIDE_ROLES, read_unsubscribe_token
 from traceability.forms import DigestPreferenceForm
+from vindaris.tenancy import services as tenancy_services
+from vindaris.tenancy import zones
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Membership, Role, Weekday
 
@@ -19,27 +21,40 @@ from vindaris.tenancy.models import Membership, Role, Weekday
 @org_view(min_role=Role.VIEWER)
 @require_http_methods(["GET", "POST"])
 def digest_preferences(request: OrgRequest) -> HttpResponse:
-    """A member opts in to or out of this organization's weekly digest."""
+    """A member's own preferences in this organization: opting in to or out of its weekly
+    digest, and the time zone its pages show times in."""
     membership = request.membership
+    organization = request.organization
     form = DigestPreferenceForm(
         request.POST if request.method == "POST" else None,
-        initial={"receive": not membership.digest_opt_out},
+        organization=organization,
+        initial={"receive": not membership.digest_opt_out, "timezone": membership.timezone},
     )
     if request.method == "POST" and form.is_valid():
         receive = form.cleaned_data["receive"]
+        zone_before = zones.member_tz(membership)
         services.digest_preference_set(
-            organization=request.organization,
+            organization=organization,
             actor=request.user,
             membership=membership,
             receive=receive,
         )
+        membership = tenancy_services.membership_time_zone_set(
+            organization=organization,
+            actor=request.user,
+            membership=membership,
+            timezone_name=form.cleaned_data["timezone"],
+        )
         messages.success(
             request,
-            f"You will get the weekly digest of {request.organization.name}."
+            f"You will get the weekly digest of {organization.name}."
             if receive
-            else f"You will no longer get the weekly digest of {request.organization.name}.",
+            else f"You will no longer get the weekly digest of {organization.name}.",
         )
-        return redirect("digest_preferences", org_slug=request.organization.slug)
+        zone_after = zones.zone(membership.timezone or organization.timezone)
+        if zone_after != zone_before:
+            messages.success(request, f"Times are now shown in {zone_after.key}.")
+        return redirect("digest_preferences", org_slug=organization.slug)
     return render(
         request,
         "traceability/digest_preferences.html",

@@ -1,21 +1,23 @@
 """Resolve "this organization, for this user" in one place.
 
 Outsiders (not signed in as a member) get 404 for every URL under /o/<slug>/, exactly as for
-a slug that does not exist; members whose role is too low get 403.
+a slug that does not exist; members whose role is too low get 403. A member's pages show times
+in their zone (their own, else the organization's: vindaris.tenancy.zones).
 """
 
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from . import selectors
+from . import selectors, zones
 from .models import Membership, Organization, Role, User
 
 
@@ -37,6 +39,20 @@ def get_membership(user: Any, slug: str) -> tuple[Membership | None, list[Member
     for m in memberships:
         m.user = user  # the request's own user: no query to reach it
     return next((m for m in memberships if m.organization.slug == slug), None), memberships
+
+
+_END = object()
+
+
+def _in_zone(chunks: Iterator[Any], zone: zoneinfo.ZoneInfo) -> Iterator[Any]:
+    """A streamed body written in the viewer's zone, like the rest of the response; the zone
+    is active only while a chunk is made, never between chunks (the server's own code)."""
+    while True:
+        with zones.viewing_in(zone):
+            chunk = next(chunks, _END)
+        if chunk is _END:
+            return
+        yield chunk
 
 
 def org_view(
@@ -61,7 +77,15 @@ def org_view(
                 raise PermissionDenied("Your role does not allow this.")
             request.organization = membership.organization  # type: ignore[attr-defined]  # set on the request for the view (OrgRequest declares them)
             request.membership = membership  # type: ignore[attr-defined]  # set on the request for the view (OrgRequest declares them)
-            return view(request, *args, **kwargs)
+            zone = zones.member_tz(membership)
+            with zones.viewing_in(zone):
+                response = view(request, *args, **kwargs)
+            # A streamed body is written after the view returns.
+            if isinstance(response, StreamingHttpResponse) and not response.is_async:
+                chunks = response.streaming_content
+                if isinstance(chunks, Iterator):
+                    response.streaming_content = _in_zone(chunks, zone)
+            return response
 
         wrapper.org_min_role = min_role  # type: ignore[attr-defined]  # a marker on the view for the permission tests
         return wrapper

@@ -1,12 +1,18 @@
+import html
 from collections.abc import Mapping
+from itertools import groupby
 from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
-from .models import TIMEZONE_CHOICES, Invitation, Membership, Organization, Role, User, Weekday
+from .models import Invitation, Membership, Organization, Role, User, Weekday
+from .zones import ZONE_NAMES
 
 
 class LoginForm(AuthenticationForm):
@@ -48,13 +54,78 @@ class SignUpForm(forms.Form):
         return data
 
 
+# Time zones ------------------------------------------------------------------------------------
+
+
+def _area(name: str) -> str:
+    area, slash, _ = name.partition("/")
+    return area if slash and area not in {"Etc", "SystemV"} else "Other"
+
+
+# Every zone, grouped by its area ("Europe", "Pacific"…); the rest (UTC, Etc/GMT+5, old aliases
+# such as US/Pacific) under "Other", last.
+ZONE_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
+    (area, [(name, name.replace("_", " ")) for name in names])
+    for area, names in groupby(
+        sorted(ZONE_NAMES, key=lambda n: (_area(n) == "Other", _area(n), n)), key=_area
+    )
+]
+
+
+class ZoneSelect(forms.Select):
+    """The time zones grouped by area, written in Python in the markup of Django's own select:
+    six hundred options in a millisecond, where the widget templates take tens."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        chosen = "" if value is None else str(value)
+
+        def option(key: str, label: str) -> str:
+            selected = " selected" if key == chosen else ""
+            return f'<option value="{html.escape(key)}"{selected}>{html.escape(label)}</option>'
+
+        parts = []
+        for key, label in self.choices:
+            if isinstance(label, list | tuple):  # an area and its zones
+                inner = "".join(option(str(k), str(lb)) for k, lb in label)
+                parts.append(f'<optgroup label="{html.escape(str(key))}">{inner}</optgroup>')
+            else:
+                parts.append(option(str(key), str(label)))
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(parts)))  # noqa: S308 - escaped above
+
+
+class ZoneField(forms.ChoiceField):
+    """An IANA time zone from the system's list; with a `blank_label`, blank is allowed too and
+    offered first under that label."""
+
+    widget = ZoneSelect
+    default_error_messages = {
+        "invalid_choice": "%(value)s is not a time zone. Choose one from the list, such as "
+        "Europe/Paris.",
+    }
+
+    def __init__(self, *, blank_label: str | None = None, **kwargs: Any) -> None:
+        choices: list[Any] = [("", blank_label)] if blank_label is not None else []
+        super().__init__(choices=choices + ZONE_GROUPS, required=blank_label is None, **kwargs)
+
+    def set_blank_label(self, label: str) -> None:
+        self.choices = [("", label), *ZONE_GROUPS]
+
+
 class OrganizationCreateForm(forms.Form):
     name = forms.CharField(max_length=120, label="Organization name")
 
 
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=120)
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES)
+    timezone = ZoneField(
+        label="Time zone",
+        help_text="The organization's day and week (daily snapshot, weekly digest, grace days) "
+        "and the times members see unless they choose their own zone.",
+    )
     digest_weekday = forms.TypedChoiceField(
         choices=Weekday.choices, coerce=int, label="Weekly digest day"
     )

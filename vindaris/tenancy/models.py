@@ -1,5 +1,4 @@
 import hashlib
-import zoneinfo
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -7,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 
 from vindaris.lib.tenant import TenantModel
+
+from .zones import validate_zone, validate_zone_or_blank
 
 
 class UserManager(BaseUserManager["User"]):
@@ -54,15 +55,14 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
-
-
 class Organization(models.Model):
     """A tenant. Every tenant row carries organization_id; URLs live under /o/<slug>/."""
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
-    timezone = models.CharField(max_length=64, default="UTC", choices=TIMEZONE_CHOICES)
+    # An IANA name (zones.ZONE_NAMES), validated rather than a choice: the list is the
+    # system's time zone database, which changes without a migration.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_zone])
     digest_weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices, default=Weekday.MONDAY
     )
@@ -98,6 +98,10 @@ class Membership(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     digest_opt_out = models.BooleanField(default=False)
+    # The member's own time zone for what pages show; blank: the organization's.
+    timezone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_zone_or_blank]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

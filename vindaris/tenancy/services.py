@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from vindaris.lib.emails import send_templated_email
 
 from .models import Invitation, Membership, Organization, Role, User, hash_token
+from .zones import validate_zone, validate_zone_or_blank
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESERVED_SLUGS = {"new", "admin", "static", "o", "api", "accounts"}
@@ -55,7 +56,9 @@ def organization_update(
     allow_goalless_work: bool,
     starved_grace_days: int,
 ) -> Organization:
-    """Change an organization's settings (admins only; checked by the caller's access helper)."""
+    """Change an organization's settings (admins only; checked by the caller's access helper).
+    An unknown time zone is a ValidationError and changes nothing."""
+    validate_zone(timezone_name)
     organization.name = name.strip()
     organization.timezone = timezone_name
     organization.digest_weekday = digest_weekday
@@ -71,6 +74,25 @@ def organization_update(
         ]
     )
     return organization
+
+
+@transaction.atomic
+def membership_time_zone_set(
+    *, organization: Organization, actor: User, membership: Membership, timezone_name: str
+) -> Membership:
+    """Set the time zone a member reads this organization's pages in (blank: the
+    organization's). Only for oneself; an unknown zone is a ValidationError and changes
+    nothing."""
+    validate_zone_or_blank(timezone_name)
+    membership = Membership.objects.select_for_update().get(
+        organization=organization, pk=membership.pk
+    )
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("Members choose only their own time zone.")
+    if membership.timezone != timezone_name:
+        membership.timezone = timezone_name
+        membership.save(update_fields=["timezone"])
+    return membership
 
 
 def _admin_count(organization: Organization) -> int:
