@@ -74,6 +74,7 @@ MATRIX: dict[str, Rule] = {
     "digest_unsubscribe": Rule("token"),
     "digest_unsubscribe_one_click": Rule("token"),
     # trace
+    "coverage_scorecard": Rule("viewer"),
     "trace": Rule("viewer"),
     "trace_goal_children": Rule("viewer", on_object=True),
     "trace_no_goal_children": Rule("viewer"),

@@ -33,6 +33,7 @@ urlpatterns: list = [
     # The coverage dashboard and triage queues: /o/<org_slug>/coverage/…
     path("coverage/", coverage.coverage, name="coverage"),
     path("coverage/goals/", queues.goal_options, name="coverage_goal_options"),
+    path("coverage/scorecard/", coverage.coverage_scorecard, name="coverage_scorecard"),
     # Each queue (and the full "what should we stop?" list): its page, CSV export, triage page
     # (a goal picker for chosen rows) and actions, e.g. coverage_orphaned, coverage_orphaned_act.
     *[

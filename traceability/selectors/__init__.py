@@ -9,6 +9,7 @@ leaves out what the reader may not see (`Hidden`).
 - coverage: the headline, the dashboard's overview, snapshot figures and the trend;
 - funding: effort against priority, judged among each active goal's siblings;
 - goal_table: the dashboard's goals table;
+- scorecard: the three properties of strategy-led work, week by week;
 - queues: the triage queues, the stop list, their exports and the goal picker;
 - digest: the weekly digest's recipients, audiences and sections.
 """
@@ -81,9 +82,19 @@ from .queues import (
     stop_candidates,
     stop_candidates_export,
 )
+from .scorecard import (
+    OLD_GAP_DAYS,
+    SCORECARD_WEEKS,
+    Retrofitted,
+    Scorecard,
+    ScoreWeek,
+    scorecard,
+)
 
 __all__ = [
     "FUNDING_RULE",
+    "OLD_GAP_DAYS",
+    "SCORECARD_WEEKS",
     "FUNDING_TOLERANCE",
     "GOAL_KEY",
     "GOAL_PICKER_SIZE",
@@ -110,6 +121,9 @@ __all__ = [
     "Hidden",
     "LinkedRatios",
     "OverFunded",
+    "Retrofitted",
+    "ScoreWeek",
+    "Scorecard",
     "Overview",
     "StopItem",
     "TrendDay",
@@ -135,6 +149,7 @@ __all__ = [
     "queue_membership",
     "queue_tasks",
     "queue_tasks_by_number",
+    "scorecard",
     "snapshot_on_or_before",
     "snapshots_between",
     "starved_goal_ids",

@@ -110,6 +110,24 @@ def _goal_table_context(
 
 @org_view()
 @require_GET
+def coverage_scorecard(request: OrgRequest) -> HttpResponse:
+    """The strategy-led scorecard, week by week: loaded into the dashboard after it shows (its
+    figures read the history of the weeks), or a page of its own without JavaScript."""
+    now = timezone.now()
+    headline = selectors.coverage_headline(
+        organization=request.organization, viewer=request.membership, now=now
+    )
+    card = selectors.scorecard(
+        organization=request.organization, viewer=request.membership, headline=headline, now=now
+    )
+    ctx = {"card": card, "old_gap_days": selectors.OLD_GAP_DAYS}
+    if request.htmx:
+        return render(request, "traceability/_scorecard.html", ctx)
+    return render(request, "traceability/scorecard.html", ctx)
+
+
+@org_view()
+@require_GET
 def coverage(request: OrgRequest) -> HttpResponse:
     """The lead's view of where the work goes: the headline, the trend, the goals table and
     what to stop. A constant number of queries whatever the data size."""
