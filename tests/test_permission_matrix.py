@@ -52,6 +52,7 @@ MATRIX: dict[str, Rule] = {
     "goal_delete": Rule("lead", on_object=True),
     "goal_confirm_links": Rule("planner", on_object=True),
     "goal_task_add": Rule("planner", on_object=True),
+    "goal_task_paste": Rule("planner", on_object=True),
     "outcome_create": Rule("viewer", on_object=True, needs="edit"),
     "outcome_edit": Rule("viewer", on_object=True, needs="edit"),
     "outcome_check_in": Rule("planner", on_object=True),

@@ -8,8 +8,12 @@ what the member may choose, with suggestions in a <datalist> that htmx fills whe
 the focus and refreshes as they type (`work.views.pick_*`). Without JavaScript, typing a key
 ("G-12"), a title, a name or an email works the same."""
 
+import hashlib
+import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -27,6 +31,7 @@ from vindaris.tenancy.models import Membership, Organization
 
 from . import selectors
 from .models import Task, TaskStatus
+from .services import MAX_TASKS_AT_ONCE, TITLE_MAX_LENGTH, TaskDraft
 
 CHOOSE_GOAL = "Choose the goal this work serves."
 # What a person may type into a picker; longer text names nothing.
@@ -502,3 +507,148 @@ class WorkFilterForm(forms.Form):
             gap=data.get("gap") or "",
             search=(data.get("q") or "").strip(),
         )
+
+
+# Several tasks at once on a goal's page --------------------------------------------------------
+# One task per line, previewed before anything is created. A line may start with a list marker
+# ("- ", "* ", "+ ", "• ", "1. ", "1) "), then a checkbox ("[ ] ", "[x] "), both left out, and
+# may end with an estimate written "~3" (3 effort points; 1 without one).
+
+PASTE_MAX_CHARACTERS = 50_000
+ESTIMATE_MAX = 2_147_483_647  # the column is a PostgreSQL integer
+LIST_MARKER = re.compile(r"^(?:[-*+•](?:\s+|$)|\d{1,3}[.)](?:\s+|$))?(?:\[[ xX]?\](?:\s+|$))?")
+ESTIMATE_SUFFIX = re.compile(r"~\s*(\d+(?:[.,]\d+)?)$")
+PASTE_HELP = (
+    "One task per line; blank lines are ignored. End a line with ~3 to estimate it at 3 effort "
+    "points (1 otherwise). List markers such as “- ”, “* ”, “1. ” and “[ ] ” are left out."
+)
+
+
+@dataclass(frozen=True)
+class PastedLine:
+    """One non-blank line of a pasted list: the task it makes, or why it makes none."""
+
+    number: int  # in the text as pasted, blank lines counted, from 1
+    text: str
+    title: str = ""
+    estimate: int = 1
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PastedTasks:
+    lines: list[PastedLine]
+
+    @property
+    def taken(self) -> list[PastedLine]:
+        return [line for line in self.lines if not line.error]
+
+    @property
+    def refused(self) -> list[PastedLine]:
+        return [line for line in self.lines if line.error]
+
+    @property
+    def ready(self) -> bool:
+        """Every line makes a task: the list can be created as it is."""
+        return bool(self.lines) and not self.refused
+
+    def drafts(self) -> list[TaskDraft]:
+        return [TaskDraft(line.title, line.estimate) for line in self.taken]
+
+
+def parse_pasted_line(number: int, text: str) -> PastedLine:
+    """The task one line makes (`text` with its whitespace tidied), or its error."""
+    rest = LIST_MARKER.sub("", text, count=1)
+    estimate = 1
+    found = ESTIMATE_SUFFIX.search(rest)
+    if found:
+        rest = rest[: found.start()].rstrip()
+        points = found.group(1)
+        if not points.isdigit():
+            return PastedLine(number, text, error="Effort is a whole number of points, like ~3.")
+        if len(points) > 10 or int(points) > ESTIMATE_MAX:
+            return PastedLine(number, text, error="The estimate is too large.")
+        estimate = int(points)
+    if not rest:
+        return PastedLine(number, text, error="The line has no title.")
+    if len(rest) > TITLE_MAX_LENGTH:
+        return PastedLine(
+            number,
+            text,
+            error=f"The title has {len(rest)} characters: keep it to {TITLE_MAX_LENGTH}.",
+        )
+    return PastedLine(number, text, title=rest, estimate=estimate)
+
+
+def parse_pasted_tasks(text: str) -> PastedTasks:
+    """The tasks of a pasted list, one per non-blank line, in the order pasted."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        tidy = " ".join(raw.split())
+        if tidy:
+            lines.append(parse_pasted_line(number, tidy))
+    return PastedTasks(lines)
+
+
+class TaskPasteForm(forms.Form):
+    """Several tasks at once under the goal of the page, optionally all aimed at one of its
+    outcomes. The list is read here (`paste`); the step ("preview" or "create") is the button
+    pressed, and `previewed` holds the fingerprint of the list its preview showed."""
+
+    lines = forms.CharField(
+        label="Tasks, one per line",
+        max_length=PASTE_MAX_CHARACTERS,
+        strip=False,  # a blank first line still counts: line numbers match the text
+        help_text=PASTE_HELP,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "placeholder": "Call ten prospects ~3\nDraft the pricing page ~5\nReview it",
+            }
+        ),
+        error_messages={"required": "Paste or type the tasks, one per line."},
+    )
+    outcome = forms.ModelChoiceField(
+        queryset=Outcome.objects.none(),
+        required=False,
+        empty_label="— No outcome —",
+        label="Outcome for all of them",
+    )
+    previewed = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, goal: Goal, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"goal-{goal.number}-paste-%s")
+        super().__init__(*args, **kwargs)
+        self.goal = goal
+        self.paste: PastedTasks | None = None
+        self.fields["outcome"].queryset = goal_selectors.outcomes_of(goal=goal)  # type: ignore[attr-defined]  # form.fields holds plain Fields; this one chooses from a queryset
+
+    def offer_outcomes(self, outcomes: list[Outcome]) -> None:
+        """Show the goal's outcomes as the page already loaded them (as GoalTaskForm does)."""
+        field: forms.ModelChoiceField = self.fields["outcome"]  # type: ignore[assignment]  # form.fields holds plain Fields; this one is the outcome picker
+        field.choices = [("", field.empty_label), *((o.pk, str(o)) for o in outcomes)]
+
+    def clean_lines(self) -> str:
+        text: str = self.cleaned_data["lines"]
+        paste = parse_pasted_tasks(text)
+        if not paste.lines:
+            raise ValidationError(self.fields["lines"].error_messages["required"])
+        if len(paste.lines) > MAX_TASKS_AT_ONCE:
+            raise ValidationError(
+                f"Paste at most {MAX_TASKS_AT_ONCE} tasks at a time: this list has "
+                f"{len(paste.lines)}. Split it in parts."
+            )
+        self.paste = paste
+        return text
+
+    def fingerprint(self) -> str:
+        """What the valid form would create: the same list and outcome give the same value."""
+        if self.paste is None:
+            raise ValueError("Only a valid form has a fingerprint.")
+        outcome = self.cleaned_data.get("outcome")
+        shown = {"tasks": self.paste.drafts(), "outcome": outcome.pk if outcome else None}
+        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+
+    def is_as_previewed(self) -> bool:
+        """The valid form holds the list and outcome its last preview showed."""
+        return self.cleaned_data.get("previewed") == self.fingerprint()

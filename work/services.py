@@ -1,8 +1,9 @@
 """Every write to tasks and their link history. Work is created from goals."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -360,3 +361,76 @@ def goal_delete(*, organization: Organization, actor: User, goal: Goal) -> int:
     )
     goal_services.goal_delete_detached(organization=organization, actor=actor, goal=goal)
     return sum(1 for t in tasks if t.status in LIVE_STATUSES)
+
+
+# Tasks created at once from a goal's page: at most this many in one go.
+MAX_TASKS_AT_ONCE = 100
+TITLE_MAX_LENGTH = Task._meta.get_field("title").max_length or 200
+
+
+class TaskDraft(NamedTuple):
+    """A task to create with others under one goal: its title and estimate."""
+
+    title: str
+    estimate: int = 1
+
+
+@transaction.atomic
+def task_create_many(
+    *,
+    organization: Organization,
+    actor: User,
+    goal: Goal,
+    drafts: Sequence[TaskDraft],
+    outcome: Outcome | None = None,
+) -> list[Task]:
+    """Create the drafts as tasks under `goal` (origin goal page), all or none, with consecutive
+    T-numbers in the drafts' order and a "created under" history row each, as task_create
+    does for one; `outcome`, one of the goal's, for all of them. A fixed number of statements
+    however many drafts (at most MAX_TASKS_AT_ONCE)."""
+    _check_same_org(organization, goal=goal, outcome=outcome)
+    if goal is None:
+        raise ValidationError({"goal": "Choose the goal this work serves."})
+    _check_outcome(goal, outcome)
+    if not drafts:
+        raise ValidationError("Give at least one task to create.")
+    if len(drafts) > MAX_TASKS_AT_ONCE:
+        raise ValidationError(
+            f"Create at most {MAX_TASKS_AT_ONCE} tasks at once ({len(drafts)} were given)."
+        )
+    checked = []
+    for draft in drafts:
+        title = _check_title(draft.title)
+        if len(title) > TITLE_MAX_LENGTH:
+            raise ValidationError(
+                {"title": f"Keep each title to {TITLE_MAX_LENGTH} characters (“{title[:40]}…”)."}
+            )
+        _check_estimate(draft.estimate)
+        checked.append(TaskDraft(title, draft.estimate))
+    first = next_number(organization, "task", count=len(checked))
+    now = timezone.now()
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                organization=organization,
+                number=first + i,
+                title=draft.title,
+                goal=goal,
+                outcome=outcome,
+                estimate=draft.estimate,
+                status=TaskStatus.TODO,
+                origin=Origin.GOAL_PAGE,
+                link_confirmed_at=now,
+                created_by=actor,
+            )
+            for i, draft in enumerate(checked)
+        ]
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            _event(task, actor, TaskEvent.Kind.CREATED, to_goal=goal, to_status=TaskStatus.TODO)
+            for task in tasks
+        ]
+    )
+    enqueue_reconcile(organization.pk)
+    return tasks

@@ -7,6 +7,7 @@ urlpatterns = [
     # The goal page, the planner's workspace: /o/<org_slug>/goals/<n>/
     path("goals/<int:goal_number>/", views.goal_detail, name="goal_detail"),
     path("goals/<int:goal_number>/tasks/add/", views.goal_task_add, name="goal_task_add"),
+    path("goals/<int:goal_number>/tasks/paste/", views.goal_task_paste, name="goal_task_paste"),
     path(
         "goals/<int:goal_number>/confirm-links/",
         views.goal_confirm_links,

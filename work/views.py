@@ -34,6 +34,7 @@ from .forms import (
     TaskEditForm,
     TaskKeepForm,
     TaskMoveForm,
+    TaskPasteForm,
     TaskStatusForm,
     WorkFilterForm,
     add_service_errors,
@@ -146,6 +147,7 @@ def _goal_page_context(
     goal: Goal,
     *,
     task_form: GoalTaskForm | None = None,
+    paste_form: TaskPasteForm | None = None,
     check_in_forms: dict[int, CheckInForm] | None = None,
     open_check_in: int | None = None,
 ) -> dict[str, Any]:
@@ -162,6 +164,8 @@ def _goal_page_context(
         organization=request.organization, goal=goal, initial={"estimate": 1}
     )
     task_form.offer_outcomes([card.outcome for card in outcome_cards])
+    paste_form = paste_form or TaskPasteForm(goal=goal)
+    paste_form.offer_outcomes([card.outcome for card in outcome_cards])
     return _goal_fragment_context(
         request,
         goal,
@@ -175,6 +179,7 @@ def _goal_page_context(
         can_change_goal=can_change(goal, request.membership),
         can_share_goal=can_share(goal, request.membership),
         task_form=task_form,
+        paste_form=paste_form,
     )
 
 
@@ -224,6 +229,65 @@ def goal_task_add(request: OrgRequest, goal_number: int) -> HttpResponse:
     retarget(response, f"#goal-{goal.number}-task-rows")
     reswap(response, "afterbegin")
     return trigger_client_event(response, "task-added", after="swap")
+
+
+PASTE_CHANGED = "The list changed since its preview: check the preview below, then create."
+PASTE_REFUSED = "Nothing was created: fix or remove the lines that cannot be taken."
+
+
+@org_view(min_role=Role.PLANNER)
+@require_POST
+def goal_task_paste(request: OrgRequest, goal_number: int) -> HttpResponse:
+    """Several tasks at once under the goal, one per pasted line. "Preview" shows the tasks the
+    lines make and the lines that make none; "Create" makes them all in one go, or nothing
+    when a line cannot be taken or the list is not the one last previewed (the text is read
+    again here: nothing the preview showed is taken back from the page)."""
+    goal = goal_or_404(request, goal_number)
+    form = TaskPasteForm(request.POST, goal=goal)
+    notice = ""
+    valid = form.is_valid()
+    if valid and request.POST.get("step") == "create":
+        paste = form.paste
+        if paste is None or not paste.ready:
+            notice = PASTE_REFUSED
+        elif not form.is_as_previewed():
+            notice = PASTE_CHANGED
+        else:
+            try:
+                tasks = services.task_create_many(
+                    organization=request.organization,
+                    actor=request.user,
+                    goal=goal,
+                    drafts=paste.drafts(),
+                    outcome=form.cleaned_data["outcome"],
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+                valid = False
+            else:
+                n = len(tasks)
+                messages.success(
+                    request, f"{n} task{'s' if n != 1 else ''} created under {goal.key}."
+                )
+                # The whole page again: tasks, counts, outcome cards and sub-goal figures moved.
+                # (Without a fragment for htmx: a browser only scrolls to one on the same URL.)
+                if is_fragment(request):
+                    return HttpResponseClientRedirect(_goal_url(request, goal))
+                return redirect(f"{_goal_url(request, goal)}#goal-{goal.number}-work")
+    ctx: dict[str, Any] = {
+        "paste_form": form,
+        "paste": form.paste if valid else None,
+        "paste_outcome": form.cleaned_data.get("outcome") if valid else None,
+        "paste_fingerprint": form.fingerprint() if valid else "",
+        "paste_notice": notice,
+        "paste_open": True,
+    }
+    if is_fragment(request):
+        status = 200 if valid and not notice else 422
+        ctx.update(goal=goal, can_plan=True)
+        return render(request, "work/_task_paste_form.html", ctx, status=status)
+    page = _goal_page_context(request, goal, paste_form=form)
+    return render(request, "work/goal_detail.html", {**page, **ctx})
 
 
 @org_view(min_role=Role.PLANNER)
