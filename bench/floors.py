@@ -432,15 +432,15 @@ def coverage(cur: Any, t: Target, *, today: date | None = None) -> dict[str, Any
               FROM tree t JOIN figures f ON f.parent_id = t.id
         ),
         subtree(id, effort, live_tasks) AS (
-            SELECT a.id, COALESCE(sum(f.live_effort) FILTER (WHERE f.active), 0),
-                   COALESCE(sum(f.live_tasks) FILTER (WHERE f.active), 0)
+            SELECT a.id, COALESCE(sum(f.live_effort) FILTER (WHERE f.active), 0)::bigint,
+                   COALESCE(sum(f.live_tasks) FILTER (WHERE f.active), 0)::bigint
               FROM tree t JOIN figures f ON f.id = t.id CROSS JOIN LATERAL unnest(t.path) a(id)
              GROUP BY a.id
         ),
         fund AS (
             SELECT f.id, f.priority, f.weight, t.path, t.sort_path, s.effort, s.live_tasks,
-                   sum(s.effort) OVER (PARTITION BY f.parent_id) AS group_effort,
-                   sum(f.weight) OVER (PARTITION BY f.parent_id) AS group_weight
+                   (sum(s.effort) OVER (PARTITION BY f.parent_id))::bigint AS group_effort,
+                   (sum(f.weight) OVER (PARTITION BY f.parent_id))::bigint AS group_weight
               FROM figures f JOIN tree t ON t.id = f.id JOIN subtree s ON s.id = f.id
              WHERE f.active
         )

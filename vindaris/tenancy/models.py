@@ -100,7 +100,7 @@ class Membership(TenantModel):
     digest_opt_out = models.BooleanField(default=False)
     # The member's own time zone for what pages show; blank: the organization's.
     timezone = models.CharField(
-        max_length=64, blank=True, default="", validators=[validate_zone_or_blank]
+        max_length=64, blank=True, db_default="", validators=[validate_zone_or_blank]
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='membership',
             name='timezone',
-            field=models.CharField(blank=True, default='', max_length=64, validators=[vindaris.tenancy.zones.validate_zone_or_blank]),
+            field=models.CharField(blank=True, db_default='', max_length=64, validators=[vindaris.tenancy.zones.validate_zone_or_blank]),
         ),
         migrations.AlterField(
             model_name='organization',
