@@ -85,7 +85,6 @@ class ChangeImpact:
 
     goal: Goal
     leaves_active: bool = False
-    live: Work = field(default_factory=Work)  # the goal's own live work, whatever happens
     stranded: Work = field(default_factory=Work)
     unkept: Work = field(default_factory=Work)
     suspect: Work = field(default_factory=Work)
@@ -154,8 +153,8 @@ def _tasks_sql(hidden: Hidden) -> str:
               JOIN next_goal n ON n.id = t.goal_id
              WHERE t.organization_id = %(org)s AND t.goal_id = %(goal)s AND {gaps.live_sql("t")}
         )
-        SELECT count(*), COALESCE(sum(estimate), 0),
-               count(*) FILTER (WHERE stranded), COALESCE(sum(estimate) FILTER (WHERE stranded), 0),
+        SELECT count(*) FILTER (WHERE stranded),
+               COALESCE(sum(estimate) FILTER (WHERE stranded), 0),
                count(*) FILTER (WHERE unkept), COALESCE(sum(estimate) FILTER (WHERE unkept), 0),
                count(*) FILTER (WHERE suspect), COALESCE(sum(estimate) FILTER (WHERE suspect), 0),
                count(*) FILTER (WHERE unstranded),
@@ -262,13 +261,12 @@ def _impact(
             cursor.execute(_tasks_sql(hidden), params)
             row = cursor.fetchone()
             found = {
-                "live": _work(row[0], row[1]),
-                "stranded": _work(row[2], row[3]),
-                "unkept": _work(row[4], row[5]),
-                "suspect": _work(row[6], row[7]),
-                "unstranded": _work(row[8], row[9]),
-                "affected": int(row[10]),
-                "tasks": tuple(ImpactTask(*t) for t in row[11] or ()),
+                "stranded": _work(row[0], row[1]),
+                "unkept": _work(row[2], row[3]),
+                "suspect": _work(row[4], row[5]),
+                "unstranded": _work(row[6], row[7]),
+                "affected": int(row[8]),
+                "tasks": tuple(ImpactTask(*t) for t in row[9] or ()),
             }
         if status != goal.status or parent_id != goal.parent_id:
             cursor.execute(_starved_sql(hidden), params)
