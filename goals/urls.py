@@ -4,8 +4,9 @@ from . import views
 
 # Organization pages: /o/<org_slug>/…
 urlpatterns = [
-    # Goals: /o/<org_slug>/goals/ (the goal page itself, goal_detail, lives with the work app)
-    path("goals/", views.goal_list, name="goal_list"),
+    # Goals: /o/<org_slug>/goals/… (the goal list, with each goal's work, and editing, which
+    # previews what a change does to the work, live with traceability; the goal page itself,
+    # goal_detail, with the work app)
     path("goals/new/", views.goal_create, name="goal_create"),
     path("goals/<int:goal_number>/access/", views.goal_access, name="goal_access"),
     path(

@@ -1,5 +1,6 @@
-"""The goal pages: the indented goal list, creating goals and their outcomes, and sharing.
-(Editing them shows what the change does to the work first: traceability.views.goal_change.)"""
+"""The goal pages: creating goals and their outcomes, and sharing. (The indented goal list
+shows each goal's work and gaps: traceability.views.goals; editing shows what the change does
+to the work first: traceability.views.goal_change.)"""
 
 import re
 
@@ -8,15 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
-from vindaris.lib.htmx import is_fragment
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
 
 from . import selectors, services
 from .forms import (
-    GoalFilterForm,
     GoalForm,
     OutcomeForm,
     ShareForm,
@@ -25,9 +24,6 @@ from .forms import (
 )
 from .models import Goal, Outcome
 from .visibility import can_change, can_share
-
-# A page number beyond this is junk; it would only overflow the OFFSET.
-MAX_PAGE = 1_000_000
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -59,10 +55,6 @@ def goal_to_change_or_403(request: OrgRequest, goal: Goal) -> Goal:
     return goal
 
 
-def _page_number(raw: str | None) -> int:
-    return min(_number_param(raw) or 1, MAX_PAGE)
-
-
 def _number_param(raw: str | None) -> int | None:
     """A positive number from a query parameter that fits a database integer, else None."""
     if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw):
@@ -72,25 +64,6 @@ def _number_param(raw: str | None) -> int | None:
 
 def _goal_page(request: OrgRequest, goal: Goal) -> HttpResponse:
     return redirect("goal_detail", org_slug=request.organization.slug, goal_number=goal.number)
-
-
-@org_view()
-@require_safe
-def goal_list(request: OrgRequest) -> HttpResponse:
-    """Every member sees the goals, indented by hierarchy; htmx filtering swaps only the
-    results region."""
-    form = GoalFilterForm(request.GET, organization=request.organization)
-    page = selectors.goal_list_page(
-        organization=request.organization,
-        viewer=request.membership,
-        page=_page_number(request.GET.get("page")),
-        **form.filters(),
-    )
-    fragment = is_fragment(request)
-    template = "goals/goal_list.html#goal-results" if fragment else "goals/goal_list.html"
-    response = render(request, template, {"filter_form": form, "page": page})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @org_view(min_role=Role.LEAD)

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import coverage, digest, exports, goal_change, home, queues, trace
+from .views import coverage, digest, exports, goal_change, goals, home, queues, trace
 from .views.common import KINDS
 
 # Organization pages: /o/<org_slug>/…
 urlpatterns: list = [
+    # The goal list, each goal with its work and gaps: /o/<org_slug>/goals/
+    path("goals/", goals.goal_list, name="goal_list"),
     # Editing a goal or an outcome: /o/<org_slug>/goals/<n>/edit/, /o/<org_slug>/outcomes/<n>/edit/
     # (the change's consequences for the work are shown before it is saved)
     path("goals/<int:goal_number>/edit/", goal_change.goal_edit, name="goal_edit"),
