@@ -309,11 +309,11 @@ _FIGURES = """
 """
 
 # The walk down from candidate goals in `bare(candidate, id, live)`, whose first rows the
-# caller writes: through goals without live work only; a candidate is starved when the walk met
-# none.
+# caller writes: through goals that do not cover it (active with live work) only; a candidate
+# is starved when the walk met none.
 _WALK_DOWN = """
         UNION ALL
-        SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0
+        SELECT b.candidate, g.id, g.status = 'active' AND COALESCE(c.live_tasks, 0) > 0
           FROM bare b
           JOIN goals_goal g ON g.parent_id = b.id AND g.organization_id = %(org)s
           LEFT JOIN traceability_goalcoverage c
@@ -658,7 +658,8 @@ def reconcile(cur: Any, org_id: int, grace_days: int, now: Any) -> tuple[int, in
         WITH RECURSIVE live AS MATERIALIZED (
             SELECT t.id, t.goal_id, {gaps.orphaned_sql("t")} AS orphaned,
                    {gaps.stranded_open_sql("t", "g")} AS stranded,
-                   {gaps.suspect_sql("t", "g")} AS suspect
+                   {gaps.suspect_sql("t", "g")} AS suspect,
+                   COALESCE(g.status = 'active', false) AS covers
               FROM work_task t
               LEFT JOIN goals_goal g ON g.organization_id = t.organization_id AND g.id = t.goal_id
              WHERE t.organization_id = %(org)s AND {gaps.live_sql("t")}
@@ -675,7 +676,7 @@ def reconcile(cur: Any, org_id: int, grace_days: int, now: Any) -> tuple[int, in
              WHERE organization_id = %(org)s AND resolved_at IS NULL
         ),
         covered(id) AS (
-            SELECT DISTINCT goal_id FROM live WHERE goal_id IS NOT NULL
+            SELECT DISTINCT goal_id FROM live WHERE goal_id IS NOT NULL AND covers
             UNION
             SELECT g.parent_id FROM goals_goal g JOIN covered c ON g.id = c.id
              WHERE g.organization_id = %(org)s AND g.parent_id IS NOT NULL

@@ -42,7 +42,10 @@ SECTIONS = {
         "Suspect links",
         "Live work whose goal changed since its link was last confirmed.",
     ),
-    FlagKind.STARVED: ("Starved goals", "Active goals with no live work anywhere under them."),
+    FlagKind.STARVED: (
+        "Starved goals",
+        "Active goals with no live work on an active goal anywhere under them.",
+    ),
 }
 
 

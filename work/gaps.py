@@ -144,9 +144,16 @@ FLAGGED_TASK_SQL = {
 }
 
 
-# Starved goals: active past the grace period, with no live task anywhere in their subtree. The
-# subtree walk is the caller's (it depends on what else the statement reads); the goal's own
-# side of the rule is here.
+# Starved goals: active past the grace period, with no live task on an active goal anywhere in
+# their subtree (work under a goal that is not active is stranded: it covers nothing above it).
+# The subtree walk is the caller's (it depends on what else the statement reads); the goal's
+# own side of the rule, and what covers a goal, are here.
+
+
+def covers_sql(g: str, live_tasks: str) -> str:
+    """The goal `g`, with `live_tasks` live tasks of its own, covers itself and every goal
+    above it (none of them is starved): it is active and has live work."""
+    return f"({active_goal_sql(g)} AND COALESCE({live_tasks}, 0) > 0)"
 
 
 def starved_before(*, organization: Organization, now: datetime) -> datetime:

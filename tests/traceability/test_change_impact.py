@@ -155,7 +155,7 @@ def lead_membership(org, lead) -> Membership:
 # Each kind of change ----------------------------------------------------------------------------
 
 
-def test_putting_a_goal_on_hold_strands_its_live_work_and_starves_no_parent(
+def test_putting_a_goal_on_hold_strands_its_live_work_not_a_parent_with_work_of_its_own(
     org, admin, lead, planner, lead_membership, client_for
 ):
     company = make_goal(org, admin, "Grow revenue")
@@ -184,11 +184,34 @@ def test_putting_a_goal_on_hold_strands_its_live_work_and_starves_no_parent(
     assert predicted(impact)["suspect"] == numbers(bank)
     assert (impact.suspect.tasks, impact.suspect.effort) == (1, 5)
     assert impact.leaves_active
-    # The stranded work is still live work under the parent: it is not starved.
+    # The parent has live work of its own: it is not starved.
     assert impact.starved == () and company.number not in after.starved
     # It no longer counts as linked: the linked effort drops by its points.
     assert before.linked_effort - after.linked_effort == impact.stranded.effort == 8
     assert elsewhere.number not in after.stranded | after.suspect
+
+
+def test_putting_the_only_working_sub_goal_on_hold_starves_the_goals_above_it(
+    org, admin, lead, planner, lead_membership, client_for
+):
+    company = make_goal(org, admin, "Grow revenue")
+    europe = make_goal(org, admin, "Expand in Europe", parent=company)
+    spain = make_goal(org, admin, "Launch in Spain", parent=europe)
+    make_task(org, planner, spain, "Find a Madrid office", estimate=3)
+    past_grace(org, company, europe, spain)
+    spain.refresh_from_db()
+    before = observe(org, lead_membership)
+    assert before.starved == frozenset()
+
+    impact = preview_then_confirm(
+        client_for(lead), edit_url(org, spain), goal_data(spain, status=GoalStatus.ON_HOLD)
+    )
+    after = observe(org, lead_membership)
+
+    assert predicted(impact) == happened(before, after)
+    # Its work is stranded: it covers nothing above it, so both goals above starve at once.
+    assert predicted(impact)["starved"] == numbers(company, europe)
+    assert after.starved == numbers(company, europe)
 
 
 def test_achieving_a_goal_on_hold_ends_the_keep_of_its_kept_work(

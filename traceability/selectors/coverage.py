@@ -97,17 +97,18 @@ def figures_sql(hidden: Hidden) -> str:
     """  # noqa: S608 - table names from the models, conditions from work.gaps
 
 
-# Starved goals: active, past the grace period, with no live work of their own nor anywhere
-# below (work.gaps' rule, read from the per-goal figures). The walk starts from those of
-# `figures` without live work of their own and goes down only through goals without any: a
-# goal with live work covers every goal above it, so nothing below it needs a look. Over the
+# Starved goals: active, past the grace period, with no live work of their own nor on any
+# active goal below (work.gaps' rule, read from the per-goal figures). The walk starts from
+# those of `figures` without live work of their own and goes down only through goals that do
+# not cover them: an active goal with live work covers every goal above it, so nothing below
+# it needs a look. Over the
 # goals a member may see: hidden work covers nothing for them.
 def _starved_sql(hidden: Hidden) -> str:
     return f"""
     bare(candidate, id, live, depth) AS (
         SELECT goal_id, goal_id, false, 0 FROM figures WHERE starvable AND live_tasks = 0
         UNION ALL
-        SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0, b.depth + 1
+        SELECT b.candidate, g.id, {gaps.covers_sql("g", "c.live_tasks")}, b.depth + 1
           FROM bare b
           JOIN {GOAL} g ON g.parent_id = b.id AND g.organization_id = %(org)s
           LEFT JOIN {COVERAGE} c ON c.organization_id = g.organization_id AND c.goal_id = g.id

@@ -33,13 +33,15 @@ RESOLVING_EVENTS: dict[str, tuple[str, ...]] = {
 
 
 def task_gaps_sql() -> str:
-    """SQL selecting (id, goal_id, orphaned, stranded, suspect) for every live task of the
-    organization `%(org)s`, in one pass: each boolean is the work.gaps condition that holds an
-    open flag of that kind."""
+    """SQL selecting (id, goal_id, orphaned, stranded, suspect, covers) for every live task of
+    the organization `%(org)s`, in one pass: each of the three gaps is the work.gaps condition
+    that holds an open flag of that kind; `covers`: its goal is active, so the task keeps the
+    goal and those above it from being starved."""
     return f"""
         SELECT t.id, t.goal_id, {gaps.orphaned_sql("t")} AS {FlagKind.ORPHANED},
                {gaps.stranded_open_sql("t", "g")} AS {FlagKind.STRANDED},
-               {gaps.suspect_sql("t", "g")} AS {FlagKind.SUSPECT}
+               {gaps.suspect_sql("t", "g")} AS {FlagKind.SUSPECT},
+               COALESCE({gaps.active_goal_sql("g")}, false) AS covers
           FROM {TASK} t
           LEFT JOIN {GOAL} g ON g.organization_id = t.organization_id AND g.id = t.goal_id
          WHERE t.organization_id = %(org)s AND {gaps.live_sql("t")}
@@ -48,20 +50,21 @@ def task_gaps_sql() -> str:
 
 def starved_goals_sql(*, live_tasks: str | None = None) -> str:
     """SQL selecting (goal_id) of the starved goals of the organization `%(org)s`: past their
-    grace period (`%(starved_before)s`, work.gaps.starved_before) with no live task anywhere in
-    their subtree. `live_tasks` names a relation of the enclosing statement holding the
-    `goal_id` of each of the organization's live tasks (the reconciler's one pass over them);
-    without it the tasks are read here.
+    grace period (`%(starved_before)s`, work.gaps.starved_before) with no live task on an
+    active goal anywhere in their subtree. `live_tasks` names a relation of the enclosing
+    statement holding the `goal_id` and `covers` of each of the organization's live tasks (the
+    reconciler's one pass over them, task_gaps_sql); without it the tasks are read here.
 
-    Goals with live work of their own, and all their ancestors, are "covered"; one recursive
-    walk up the tree finds them, however many goals and tasks there are."""
+    Active goals with live work of their own, and all their ancestors, are "covered"; one
+    recursive walk up the tree finds them, however many goals and tasks there are."""
     if live_tasks is None:
         seed = f"""
             SELECT t.goal_id FROM {TASK} t
-             WHERE t.organization_id = %(org)s AND t.goal_id IS NOT NULL
-               AND {gaps.live_sql("t")}"""  # noqa: S608 - table name from the model
+              JOIN {GOAL} g ON g.organization_id = t.organization_id AND g.id = t.goal_id
+             WHERE t.organization_id = %(org)s AND {gaps.live_sql("t")}
+               AND {gaps.active_goal_sql("g")}"""  # noqa: S608 - table names from the models
     else:
-        seed = f"SELECT l.goal_id FROM {live_tasks} l WHERE l.goal_id IS NOT NULL"  # noqa: S608 - a CTE name from the caller
+        seed = f"SELECT l.goal_id FROM {live_tasks} l WHERE l.goal_id IS NOT NULL AND l.covers"  # noqa: S608 - a CTE name from the caller
     return f"""
         WITH RECURSIVE covered(id) AS (
             {seed}

@@ -8,9 +8,9 @@ rule goals.services.goal_update applies, so it says what the flags and the cover
 will say once the change is made. Over what the member may see (`Hidden`), like the coverage
 dashboard: hidden work covers nothing for them, and no hidden goal or task is listed.
 
-Under these rules a goal leaving `active` never starves its parent: its live tasks stay live
-work in the parent's subtree (stranded, but live). A parent loses its live work when the goal
-moves to another parent.
+A goal leaving `active` can starve the goals above it: its live work is stranded then, and
+stranded work covers nothing (work.gaps.covers_sql). Moving a goal to another parent takes its
+work away from the old parent's subtree too.
 """
 
 from collections.abc import Mapping
@@ -197,12 +197,14 @@ def _starved_sql(hidden: Hidden) -> str:
         ),
         covered_now(id) AS (
             SELECT g.id FROM now_goal g JOIN working w ON w.id = g.id
+             WHERE {gaps.active_goal_sql("g")}
             UNION
             SELECT g.parent_id FROM now_goal g JOIN covered_now c ON c.id = g.id
              WHERE g.parent_id IS NOT NULL
         ),
         covered_next(id) AS (
             SELECT n.id FROM next_goal n JOIN working w ON w.id = n.id
+             WHERE {gaps.active_goal_sql("n")}
             UNION
             SELECT n.parent_id FROM next_goal n JOIN covered_next c ON c.id = n.id
              WHERE n.parent_id IS NOT NULL

@@ -134,7 +134,7 @@ def rollups(
             SELECT DISTINCT s.id, s.id, false, 0 FROM sub s
              WHERE s.starvable AND s.live_tasks = 0
             UNION ALL
-            SELECT b.candidate, g.id, COALESCE(c.live_tasks, 0) > 0, b.depth + 1
+            SELECT b.candidate, g.id, {gaps.covers_sql("g", "c.live_tasks")}, b.depth + 1
               FROM bare b
               JOIN {GOAL} g ON g.parent_id = b.id AND g.organization_id = %(org)s
               {_WITH_COVERAGE}

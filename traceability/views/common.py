@@ -29,7 +29,8 @@ EXPLAINED = {
     "again.",
     "suspect": "Live tasks whose goal changed materially after their link was confirmed. "
     "Confirm the link, move the task, or cancel it.",
-    "starved": "Active goals with no live task anywhere under them, past the grace period. "
+    "starved": "Active goals with no live task on an active goal anywhere under them (stranded "
+    "work covers nothing), past the grace period. "
     "Plan work on the goal's page, or put the goal on hold.",
     "stop": "Live work on stranded goals, and under P3 and P4 goals that get more than "
     "their share of their siblings' live effort, largest effort first.",
