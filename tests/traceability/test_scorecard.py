@@ -1,9 +1,10 @@
 """The strategy-led scorecard, on data built through the services with known times."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from goals import services as goal_services
@@ -140,3 +141,32 @@ def test_the_dashboard_loads_the_scorecard_and_it_has_a_page(org, lead, planner,
     assert "<h1>Strategy-led scorecard</h1>" in page
     assert re.search(r'id="scorecard-from-goals">100%<', fragment)
     assert "<html" not in fragment
+
+
+def test_the_digest_reports_last_weeks_scorecard_without_confidential_work(
+    org, lead, planner, viewer
+):
+    now = timezone.now()
+    last_week = datetime.combine(week_of(org, now) - timedelta(days=3), time(12), tzinfo=UTC)
+    goal = make_goal(org, lead, "Grow revenue")
+    secret = make_goal(org, lead, "Acquire Initech", confidential=True)
+    planned = make_task(org, planner, goal, "Planned")
+    late = make_task(org, planner, None, "Captured", origin=Origin.QUICK_ADD)
+    work_services.task_move(organization=org, actor=lead, task=late, to_goal=goal, reason="x")
+    hidden = make_task(org, lead, secret, "Review Initech's contracts")
+    make_task(org, planner, None, "Loose this week", origin=Origin.QUICK_ADD)  # a gap to report
+    for task in (planned, late, hidden):
+        Task.objects.filter(pk=task.pk).update(created_at=last_week)
+
+    services.digest_send_weekly(organization=org, week=week_of(org, now), now=now)
+
+    [to_lead] = [m for m in mail.outbox if m.to == [lead.email]]
+    # one of the two non-confidential tasks had a goal from the start; the confidential goal's
+    # task is not counted (nor named) for anyone
+    assert (
+        "Work created from goals: 50% of 2 new tasks had a goal from the start; 1 linked later"
+        in to_lead.body
+    )
+    assert "Initech" not in to_lead.body
+    to_planner = [m for m in mail.outbox if m.to == [planner.email]]
+    assert all("Strategy-led scorecard" not in m.body for m in to_planner)

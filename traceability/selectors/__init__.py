@@ -88,6 +88,7 @@ from .scorecard import (
     Retrofitted,
     Scorecard,
     ScoreWeek,
+    public_scorecard,
     scorecard,
 )
 
@@ -148,6 +149,7 @@ __all__ = [
     "queue_export_tasks",
     "queue_membership",
     "queue_tasks",
+    "public_scorecard",
     "queue_tasks_by_number",
     "scorecard",
     "snapshot_on_or_before",

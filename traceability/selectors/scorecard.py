@@ -149,8 +149,28 @@ def scorecard(
     """The last `weeks` weeks of the scorecard as `viewer` may see them (`headline`: theirs,
     for the current week's linked ratio). Two queries: the snapshots, and the rest."""
     starts = _week_starts(organization, now, weeks)
+    rows = _weeks(organization, Hidden.of(viewer), starts, now)
+    ratios = _weekly_linked_ratios(organization, viewer, headline, starts)
+    return _scorecard(starts, rows, ratios)
+
+
+def public_scorecard(*, organization: Organization, now: datetime, weeks: int = 2) -> Scorecard:
+    """The scorecard of the last `weeks` weeks without any confidential goal's subtree, and
+    without the linked ratio (every reader's own is beside it): what the weekly digest tells
+    every member, whatever they may see. One query."""
+    starts = _week_starts(organization, now, weeks)
+    rows = _weeks(organization, Hidden.confidential(organization), starts, now)
+    return _scorecard(starts, rows, [None] * len(starts))
+
+
+def _weeks(
+    organization: Organization, hidden: Hidden, starts: list[datetime], now: datetime
+) -> list[tuple]:
+    """One row per week from `starts` (the last running to `now`), over what `hidden` leaves:
+    its index, the new work by how it got its goal, the open gaps' count, median age and old
+    ones, the material changes counted, answered and pending; the last row also carries the
+    latest retrofitted work."""
     ends = [*starts[1:], now]
-    hidden = Hidden.of(viewer)
     sql = f"""
         WITH {hidden.cte()}
         weeks(starts, ends, i) AS (
@@ -290,8 +310,10 @@ def scorecard(
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    ratios = _weekly_linked_ratios(organization, viewer, headline, starts, now)
+        return cursor.fetchall()
+
+
+def _scorecard(starts: list[datetime], rows: list[tuple], ratios: list[float | None]) -> Scorecard:
     score_weeks = [
         ScoreWeek(
             start=starts[i].date(),
@@ -331,7 +353,6 @@ def _weekly_linked_ratios(
     viewer: Membership | None,
     headline: Headline,
     starts: list[datetime],
-    now: datetime,
 ) -> list[float | None]:
     """Each week's linked ratio: its last snapshot's (as `viewer` may see it: the public figure
     for those who do not see everything), today's for the current week. One query."""
