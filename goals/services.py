@@ -104,7 +104,9 @@ def _check_status(status: Any) -> str:
     return str(status)
 
 
-def _check_outcome_values(baseline: Decimal, target: Decimal, direction: str) -> None:
+def check_outcome_values(baseline: Decimal, target: Decimal, direction: str) -> None:
+    """A target that moves from the baseline the way `direction` says (the outcome's rule, also
+    checked before a change is previewed)."""
     if direction not in Direction.values:
         raise ValidationError({"direction": "Select a valid choice."})
     if direction == Direction.INCREASE and target <= baseline:
@@ -195,7 +197,7 @@ def goal_create(
     return goal
 
 
-def _material_change(goal: Goal, old: dict[str, Any]) -> str:
+def material_change_reason(goal: Goal, old: dict[str, Any]) -> str:
     """Why the change is material for the goal's work, or "" when it is not."""
     reasons = []
     if goal.priority > old["priority"]:
@@ -257,7 +259,7 @@ def goal_update(*, organization: Organization, actor: User, goal: Goal, **fields
     if goal.status == GoalStatus.ACTIVE and old["status"] != GoalStatus.ACTIVE:
         goal.activated_at = now
         update_fields.append("activated_at")
-    reason = _material_change(goal, old)
+    reason = material_change_reason(goal, old)
     if reason:
         _mark_material_change(goal, reason, now)
         update_fields += ["material_change_at", "material_change"]
@@ -287,7 +289,7 @@ def outcome_create(
     current value starts at the baseline unless given."""
     _check_same_org(organization, goal=goal)
     title = _check_title(title)
-    _check_outcome_values(baseline, target, direction)
+    check_outcome_values(baseline, target, direction)
     outcome = Outcome.objects.create(
         organization=organization,
         goal=goal,
@@ -323,7 +325,7 @@ def outcome_update(
     old = {f: getattr(outcome, f) for f in OUTCOME_FIELDS}
     for f, value in fields.items():
         setattr(outcome, f, value)
-    _check_outcome_values(outcome.baseline, outcome.target, outcome.direction)
+    check_outcome_values(outcome.baseline, outcome.target, outcome.direction)
     changed = [f for f in OUTCOME_FIELDS if getattr(outcome, f) != old[f]]
     if not changed:
         return outcome

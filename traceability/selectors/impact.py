@@ -317,7 +317,7 @@ def goal_change_impact(
     )
     old = {"priority": goal.priority, "status": goal.status, "title": goal.title}
     # The rule goal_update applies, not a copy of it.
-    material = bool(goal_services._material_change(proposed, old))
+    material = bool(goal_services.material_change_reason(proposed, old))
     activated_at = goal.activated_at
     if status == GoalStatus.ACTIVE and goal.status != GoalStatus.ACTIVE:
         activated_at = now

@@ -200,7 +200,7 @@ def outcome_edit(request: OrgRequest, outcome_number: int) -> HttpResponse:
 
         def impact_of() -> ChangeImpact:
             # A target the service refuses is an error to show, not a change to preview.
-            goal_services._check_outcome_values(
+            goal_services.check_outcome_values(
                 changes.get("baseline", outcome.baseline),
                 changes.get("target", outcome.target),
                 changes.get("direction", outcome.direction),
