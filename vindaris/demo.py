@@ -7,11 +7,12 @@ The demo looks like week 10 of a 13-week quarter (the quarter started on the Mon
 before this week's). Each organization's story is replayed day by day over the last twelve weeks
 (`STORY_DAYS`), through the goals and work services with the demo users as actors: every act
 happens on a working day, a minute or more after the one before, and its rows are stamped with
-that moment. After each act the reconciler runs as of that moment (so flags are raised and
-resolved when the gaps appeared and went), and at the end of each day the daily snapshot is taken
-as of 23:45 on the organization's clock: the coverage trend is the replayed data's, day by day,
-and today's snapshot is taken last, from the data as it stands. Dates are relative to today, so
-the demo always looks current.
+that moment. After each act that may open or close a gap the reconciler runs as of that moment
+(so flags are raised and resolved when the gaps appeared and went), and at the end of each day
+the daily snapshot is taken as of 23:45 on the organization's clock (a quiet day's is the day
+before's figures): the coverage trend is the replayed data's, day by day, and today's snapshot
+is taken last, from the data as it stands. Dates are relative to today, so the demo always
+looks current. Loading it takes about 2.5 s.
 
 Acme (Europe/Berlin)
 - 3 company objectives (P1, P2, P3), all active, running from this quarter's start to the end
@@ -32,10 +33,10 @@ Acme (Europe/Berlin)
   (its owner) and Ola, with whom it is shared (can edit); planner@acme.example and the viewer
   never see it or its work.
 - "Halve cloud spend per customer" had its outcome's target raised (€25 → €21) in week 3 of the
-  quarter: its live work turned suspect, and Ola confirmed each link two days later.
+  quarter: its live work turned suspect, and Ola confirmed each link a few days later.
 - "Win back churned accounts" is put on hold in week 6 of the quarter (`HOLD_DAYS_AGO`), after
   its work exists: its 5 live tasks are stranded (and suspect, since a status change is
-  material); two days later one of them is kept with a reason, which confirms its link, so 4
+  material); a few days later one of them is kept with a reason, which confirms its link, so 4
   stay suspect.
 - "Rewrite the help center" has its priority lowered P2 → P3 twelve days ago, after its work
   exists: its 6 live tasks are suspect. So Acme shows 10 suspect links in all.
@@ -176,21 +177,22 @@ class DemoGoal:
 
 
 ON_HOLD_GOAL = "Win back churned accounts"
-HOLD_DAYS_AGO = 30  # week 6 of the quarter
+HOLD_DAYS_AGO = 28  # in week 6 of the quarter, whatever today's weekday
 KEPT_TASK = ("Exit-interview calls", "Six calls already booked with former customers this week.")
-KEPT_DAYS_AGO = 28
+KEPT_DAYS_AGO = 25
 LOWERED_GOAL = "Rewrite the help center"
 LOWERED_DAYS_AGO = 12
 STARVED_GOAL = "Fix the accessibility audit findings"
 # (goal, outcome, days ago its target changed, days ago the goal's suspect links were confirmed)
-TARGET_RAISED = ("Halve cloud spend per customer", "Cloud cost per customer", 45, 43)
+TARGET_RAISED = ("Halve cloud spend per customer", "Cloud cost per customer", 49, 46)
 
 # Quick-captured without a goal, then linked to the goal they are listed under:
-# title: (days ago captured, days ago linked)
+# title: (days ago captured, days ago linked), three days apart at least (so on different days
+# even when a weekend moves one of them to the Friday before)
 RETROFITTED = {
     "Sponsor a Berlin SaaS meetup": (62, 55),
     "Checkout analytics events": (58, 52),
-    "Delete unused disk snapshots": (49, 47),
+    "Delete unused disk snapshots": (50, 47),
     "Fix the confusing empty states": (44, 41),
     "Lazy-load charts": (18, 9),
 }
@@ -579,7 +581,7 @@ ACME_ORPHANED = (
 # Globex's office goal waited for its landlord: days ago put on hold, active again, and its
 # links confirmed.
 PAUSED_GOAL = "Fit out the office"
-PAUSED_DAYS_AGO = (47, 40, 39)
+PAUSED_DAYS_AGO = (49, 42, 41)
 
 GLOBEX_STRATEGY = (
     DemoGoal(
@@ -658,7 +660,7 @@ CONFIDENTIAL_GOAL = DemoGoal(
     "the deal team.",
     confidential=True,
     team=("ola@acme.example",),
-    created=40,
+    created=42,
     outcomes=(
         DemoOutcome(
             "Due-diligence workstreams closed",
@@ -956,10 +958,13 @@ class _Story:
         span = first - spec.planned_until
         for n, (title, code, estimate) in enumerate(spec.tasks):
             status = STATUS[code]
-            # Most of it planned in the first weeks, the rest as the quarter goes on.
-            planned = first - round(span * (n / len(spec.tasks)) ** 1.5)
+            # Most of it planned in the first weeks, the rest as the quarter goes on, the last
+            # in the last days.
+            planned = first
             if n:
-                planned = max(spec.planned_until, planned - self.rng.randint(0, 2))
+                share = (n / (len(spec.tasks) - 1)) ** 1.5
+                planned -= round(span * share) + self.rng.randint(-3, 2)
+                planned = min(first, max(spec.planned_until, planned))
             outcome = None
             if spec.outcomes and self.rng.random() < 0.7:
                 outcome = spec.outcomes[n % len(spec.outcomes)].title
