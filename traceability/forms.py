@@ -145,7 +145,7 @@ class CoverageFilterForm(forms.Form):
         return int(value) if value.isdigit() and len(value) < 10 else None
 
     def filters(self) -> dict[str, Any]:
-        """The valid filters as keyword arguments of selectors.coverage_goals."""
+        """The valid filters as keyword arguments of selectors.coverage_overview."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         quarter = Quarter.parse(data.get("period") or "")

@@ -100,13 +100,13 @@ def test_the_coverage_floor_finds_what_the_dashboard_shows(generated):
         answers["active_goals"]
         == Goal.objects.filter(organization=organization, status=GoalStatus.ACTIVE).count()
     )
-    overview = trace_selectors.coverage_overview(organization=organization, viewer=None, now=now)
-    table = trace_selectors.coverage_goals(
+    overview = trace_selectors.coverage_overview(
         organization=organization,
         viewer=None,
-        headline=overview.headline,
-        matching=overview.matching,
+        now=now,
+        table=trace_selectors.GoalTableQuery(),
     )
+    table = overview.table
     assert answers["goals_page"] == [
         {
             "number": row.number,

@@ -161,10 +161,10 @@ def test_those_who_do_not_see_it_get_none_of_it_on_the_dashboard(world, not_seei
 
 def test_shares_and_weights_are_of_what_the_member_sees(org, world, planner, membership_of):
     me = membership_of(planner, org)
-    overview = selectors.coverage_overview(organization=org, viewer=me, now=timezone.now())
-    table = selectors.coverage_goals(
-        organization=org, viewer=me, headline=overview.headline, matching=overview.matching
+    overview = selectors.coverage_overview(
+        organization=org, viewer=me, now=timezone.now(), table=selectors.GoalTableQuery()
     )
+    table = overview.table
 
     # Open (P2, weight 4) and Parent (P1, weight 8), top-level siblings: the hidden goals
     # (Parent's confidential subtree) and their work are left out.

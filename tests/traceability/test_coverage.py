@@ -205,10 +205,10 @@ def test_without_live_work_the_linked_ratio_is_a_dash_not_zero(org, viewer, clie
 
 def test_funding_shares_against_priority_weight(org, funding):
     # Four top-level goals: siblings, so each is judged among all of them.
-    overview = selectors.coverage_overview(organization=org, viewer=None, now=timezone.now())
-    table = selectors.coverage_goals(
-        organization=org, viewer=None, headline=overview.headline, matching=overview.matching
+    overview = selectors.coverage_overview(
+        organization=org, viewer=None, now=timezone.now(), table=selectors.GoalTableQuery()
     )
+    table = overview.table
     rows = {r.number: r.funding for r in table.rows}
 
     assert overview.matching == 4

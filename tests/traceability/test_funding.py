@@ -81,11 +81,10 @@ def tree(org, lead, planner) -> Tree:
 
 
 def table_of(org, viewer=None):
-    overview = selectors.coverage_overview(organization=org, viewer=viewer, now=timezone.now())
-    table = selectors.coverage_goals(
-        organization=org, viewer=viewer, headline=overview.headline, matching=overview.matching
+    overview = selectors.coverage_overview(
+        organization=org, viewer=viewer, now=timezone.now(), table=selectors.GoalTableQuery()
     )
-    return overview, table
+    return overview, overview.table
 
 
 def test_each_goal_is_judged_by_its_subtree_among_its_siblings(org, tree):

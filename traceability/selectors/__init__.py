@@ -63,7 +63,14 @@ from .funding import (
     tree_funding_sql,
     weight_sql,
 )
-from .goal_table import GOAL_SORTS, GOAL_TABLE_SIZE, Activity, GoalRow, GoalTable, coverage_goals
+from .goal_table import (
+    GOAL_SORTS,
+    GOAL_TABLE_SIZE,
+    Activity,
+    GoalRow,
+    GoalTable,
+    GoalTableQuery,
+)
 from .hidden import Hidden
 from .queues import (
     GOAL_KEY,
@@ -118,6 +125,7 @@ __all__ = [
     "DigestVisibility",
     "GoalRow",
     "GoalTable",
+    "GoalTableQuery",
     "Headline",
     "Hidden",
     "LinkedRatios",
@@ -130,7 +138,6 @@ __all__ = [
     "TrendDay",
     "active_goal_search",
     "coverage_figures",
-    "coverage_goals",
     "coverage_headline",
     "coverage_overview",
     "coverage_trend",

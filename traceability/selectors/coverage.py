@@ -17,6 +17,7 @@ from work import gaps
 
 from ..models import GoalCoverage, Snapshot
 from .funding import LOW_PRIORITIES, Funding, tree_funding_sql
+from .goal_table import GoalTable, GoalTableQuery, goal_table_from, goal_table_sql
 from .hidden import Hidden
 
 GOAL, COVERAGE = Goal._meta.db_table, GoalCoverage._meta.db_table
@@ -197,6 +198,7 @@ class Overview:
     matching: int
     stop_goals: dict[int, OverFunded | None]
     owners: list[tuple[int, str]]
+    table: GoalTable | None = None  # the goals table's page, when asked for
 
 
 def coverage_overview(
@@ -208,15 +210,24 @@ def coverage_overview(
     period_start: date | None = None,
     period_end: date | None = None,
     also_owner: int | None = None,
+    table: GoalTableQuery | None = None,
 ) -> Overview:
     """The headline (coverage_headline), how many of the active goals `viewer` may see match
     the filters, the goals to stop (not active with open stranded work; or active, with live
     work, in the subtree of a low-priority goal over-funded among its siblings — the topmost
     such goal named), and the members who own an active goal (and `also_owner`, the one a
-    filter asks for), by name. One query whatever the number of tasks."""
+    filter asks for), by name; with `table`, that page of the goals table (selectors.goal_table)
+    of the active goals matching the filters. One query whatever the number of tasks.
+
+    Shares in the table are among all the active siblings `viewer` may see, whatever the
+    filters: filtering narrows the rows, not what a share means."""
     hidden = Hidden.of(viewer)
     filters, filter_params = goal_filter_sql(owner, period_start, period_end)
     low = ", ".join(str(int(p)) for p in LOW_PRIORITIES)
+    table_ctes, table_rows = "", "NULL, NULL"
+    if table is not None:
+        ctes, table_rows = goal_table_sql(table, filters)
+        table_ctes = f",{ctes}"
     sql = f"""
         WITH RECURSIVE {hidden.cte()}
         {figures_sql(hidden)}
@@ -240,10 +251,11 @@ def coverage_overview(
             (SELECT DISTINCT ON (t.id) t.id, o.goal_id
                FROM tree t
                JOIN figures f ON f.goal_id = t.id
-               JOIN over o ON o.goal_id = ANY(t.path)
+               CROSS JOIN LATERAL unnest(t.path) WITH ORDINALITY a(id, level)
+               JOIN over o ON o.goal_id = a.id
               WHERE f.active AND f.live_tasks > 0
-              ORDER BY t.id, o.depth)
-        )
+              ORDER BY t.id, a.level)
+        ){table_ctes}
         SELECT totals.*,
                (SELECT count(*) FROM figures g WHERE g.active{filters}),
                (SELECT json_agg(json_build_array(goal_id, over_id)) FROM stop),
@@ -252,18 +264,21 @@ def coverage_overview(
                                                  o.group_weight))
                   FROM over o JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = o.goal_id),
                (SELECT json_agg(json_build_array(id, name, email) ORDER BY name, email)
-                  FROM owners)
+                  FROM owners),
+               {table_rows}
           FROM totals
     """  # noqa: S608 - table names from the models, numbers from constants; values parameters
     params = {
         **_headline_params(organization, hidden, now),
         **filter_params,
         "also_owner": also_owner,
+        "page": table.page if table else 1,
+        "per_page": table.per_page if table else 1,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    *figures, matching, stop, over, owners = row
+    *figures, matching, stop, over, owners, table_number, table_rows = row
     over_goals = {
         pk: OverFunded(
             number=number,
@@ -283,6 +298,11 @@ def coverage_overview(
         matching=int(matching),
         stop_goals={pk: over_goals.get(over_id) for pk, over_id in stop or ()},
         owners=[(pk, name or email.split("@")[0]) for pk, name, email in owners or ()],
+        table=None
+        if table is None
+        else goal_table_from(
+            table_number, table_rows, total=int(matching), per_page=table.per_page
+        ),
     )
 
 

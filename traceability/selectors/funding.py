@@ -66,26 +66,30 @@ def verdict_sql(effort: str, weight: str, group_effort: str, group_weight: str) 
 def tree_funding_sql() -> str:
     """The CTEs `tree`, `subtree` and `funding`, to follow `figures` (coverage's per-goal
     figures of the goals a member may see) in a WITH RECURSIVE list:
-    - tree(id, path, sort_path, depth): every goal with the ids from its root down to it, and
-      its place in the tree order (priority, then number, at each level);
+    - tree(id, path, sort_path, depth, effort, live_tasks): every goal with the ids from its
+      root down to it, its place in the tree order (priority, then number, at each level), and
+      its own live effort and tasks when it is active (0 when not: stranded work funds nothing);
     - subtree(goal_id, effort, live_tasks): live work on active goals in each goal's subtree;
     - funding: each active goal with its parent, depth, sort path, weight, subtree effort and
       live tasks, its siblings' effort and weight, and its verdict ('over', 'under' or '')."""
     weight = weight_sql("f.priority")
     return f"""
-    tree(id, path, sort_path, depth) AS (
-        SELECT goal_id, ARRAY[goal_id], ARRAY[priority::bigint * {_SORT_STEP} + number], 0
+    tree(id, path, sort_path, depth, effort, live_tasks) AS (
+        SELECT goal_id, ARRAY[goal_id], ARRAY[priority::bigint * {_SORT_STEP} + number], 0,
+               CASE WHEN active THEN live_effort ELSE 0 END,
+               CASE WHEN active THEN live_tasks ELSE 0 END
           FROM figures WHERE goal_id IS NOT NULL AND parent_id IS NULL
         UNION ALL
         SELECT f.goal_id, t.path || f.goal_id,
-               t.sort_path || (f.priority::bigint * {_SORT_STEP} + f.number), t.depth + 1
+               t.sort_path || (f.priority::bigint * {_SORT_STEP} + f.number), t.depth + 1,
+               CASE WHEN f.active THEN f.live_effort ELSE 0 END,
+               CASE WHEN f.active THEN f.live_tasks ELSE 0 END
           FROM tree t JOIN figures f ON f.parent_id = t.id
          WHERE t.depth < 1000
     ),
     subtree(goal_id, effort, live_tasks) AS (
-        SELECT a.id, COALESCE(sum(f.live_effort) FILTER (WHERE f.active), 0),
-               COALESCE(sum(f.live_tasks) FILTER (WHERE f.active), 0)
-          FROM tree t JOIN figures f ON f.goal_id = t.id CROSS JOIN LATERAL unnest(t.path) a(id)
+        SELECT a.id, sum(t.effort), sum(t.live_tasks)
+          FROM tree t CROSS JOIN LATERAL unnest(t.path) a(id)
          GROUP BY a.id
     ),
     siblings AS (

@@ -2,28 +2,25 @@
 at a time."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.timesince import timesince
 
 from goals.models import Goal, GoalEvent, Priority
 from vindaris.lib.paging import NumberedPage
-from vindaris.tenancy.models import Membership, Organization, User
+from vindaris.tenancy.models import Membership, User
 
-from .coverage import Headline, figures_sql, goal_filter_sql
-from .funding import Funding, tree_funding_sql
-from .hidden import Hidden
+from .funding import Funding
 
 GOAL = Goal._meta.db_table
 GOAL_EVENT = GoalEvent._meta.db_table
 MEMBERSHIP, USER = Membership._meta.db_table, User._meta.db_table
 
 # Sort keys of the goals table: each column, by the SQL expression (over the rows of
-# `coverage_goals`) that orders it. The goal column sorts in the tree order: each goal under
+# `goal_table_sql`) that orders it. The goal column sorts in the tree order: each goal under
 # its parent, siblings by priority then number.
 GOAL_SORTS: dict[str, str] = {
     "goal": "sort_path",
@@ -128,78 +125,79 @@ def _last_activity(row: str) -> str:
           WHERE e.organization_id = %(org)s AND e.goal_id = {row}.goal_id))"""  # noqa: S608
 
 
-def coverage_goals(
-    *,
-    organization: Organization,
-    viewer: Membership | None,
-    headline: Headline,
-    matching: int,
-    owner: Membership | None = None,
-    period_start: date | None = None,
-    period_end: date | None = None,
-    sort: str = "goal",
-    page: int = 1,
-    per_page: int = GOAL_TABLE_SIZE,
-) -> GoalTable:
-    """One page of the active goals `viewer` may see that match the filters (`matching` of
-    them), each judged by the funding rule (selectors.funding: its subtree's live effort
-    among its active siblings), with its own done effort, progress, gaps and owner, sorted in
-    SQL by `sort` (a GOAL_SORTS key, "-" first for descending; the tree order by default).
-    One query; the last activity, a lookup per goal, is computed for the page's goals alone
-    unless the table is sorted by it.
+@dataclass(frozen=True)
+class GoalTableQuery:
+    """Which page of the goals table, sorted how: `sort` is a GOAL_SORTS key, "-" first for
+    descending (the tree order by default)."""
 
-    Shares are among all the active siblings `viewer` may see, whatever the filters:
-    filtering narrows the rows, not what a share means."""
-    descending = sort.startswith("-")
-    key = sort.lstrip("-") if sort.lstrip("-") in GOAL_SORTS else "goal"
-    order = f"{GOAL_SORTS[key]} {'DESC' if descending else 'ASC'} NULLS LAST, number"
-    number = max(1, min(page, max(1, -(-matching // per_page))))
-    hidden = Hidden.of(viewer)
-    filters, filter_params = goal_filter_sql(owner, period_start, period_end)
-    # The last activity is a lookup per goal: for every goal when sorting by it, else for the
-    # page's goals alone.
-    by_activity = key == "activity"
+    sort: str = "goal"
+    page: int = 1
+    per_page: int = GOAL_TABLE_SIZE
+
+    @property
+    def key(self) -> str:
+        key = self.sort.lstrip("-")
+        return key if key in GOAL_SORTS else "goal"
+
+    @property
+    def order(self) -> str:
+        direction = "DESC" if self.sort.startswith("-") else "ASC"
+        return f"{GOAL_SORTS[self.key]} {direction} NULLS LAST, number"
+
+
+def goal_table_sql(query: GoalTableQuery, filters: str) -> tuple[str, str]:
+    """The goals table as part of the dashboard's statement (selectors.coverage_overview),
+    after its `figures`, `starved` and `funding` CTEs: the CTEs `goal_rows` (the active goals
+    matching `filters`, each with its funding, own figures and gaps), `pages` (the page shown:
+    the one asked for, or the last) and `page` (its rows, in order); and the expression giving
+    the page's number and its rows as JSON (see `goal_table_from`). Named parameters:
+    `%(page)s`, `%(per_page)s`. The last activity, a lookup per goal, is computed for the
+    page's goals alone unless the table is sorted by it."""
+    by_activity = query.key == "activity"
     activity_of_rows = _last_activity("g") if by_activity else "NULL::timestamptz"
     activity_of_page = "p.last_activity" if by_activity else _last_activity("p")
-    sql = f"""
-        WITH RECURSIVE {hidden.cte()}
-        {figures_sql(hidden)}
-        {tree_funding_sql()},
+    ctes = f"""
         goal_rows AS (
             SELECT fu.goal_id, fu.parent_id, fu.depth, fu.sort_path, fu.priority, fu.weight,
                    fu.effort, fu.live_tasks, fu.group_effort, fu.group_weight,
                    g.number, g.owner_id, g.live_effort AS own_effort, g.done_effort, g.suspect,
-                   (g.goal_id = ANY(%(starved)s::bigint[]))::int AS is_starved, g.progress,
+                   (g.goal_id IN (SELECT goal_id FROM starved))::int AS is_starved, g.progress,
                    g.updated_at, g.last_task_at, {activity_of_rows} AS last_activity
               FROM funding fu JOIN figures g ON g.goal_id = fu.goal_id
              WHERE true{filters}
         ),
+        pages AS (
+            SELECT GREATEST(1, LEAST(%(page)s, CEIL(count(*)::numeric / %(per_page)s)))::int
+                       AS number
+              FROM figures g WHERE g.active{filters}
+        ),
         page AS (
-            SELECT *, row_number() OVER (ORDER BY {order}) AS place
-              FROM goal_rows ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
-        )
-        SELECT p.number, g.title, p.priority, u.name, u.email, parent.number, p.depth,
-               p.live_tasks, p.own_effort, p.done_effort, p.suspect, p.is_starved, p.progress,
-               {activity_of_page}, p.effort, p.weight, p.group_effort, p.group_weight
-          FROM page p
-          JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = p.goal_id
-          LEFT JOIN {GOAL} parent ON parent.organization_id = %(org)s AND parent.id = p.parent_id
-          LEFT JOIN {MEMBERSHIP} m ON m.id = p.owner_id
-          LEFT JOIN {USER} u ON u.id = m.user_id
-         ORDER BY p.place
-    """  # noqa: S608 - table names from the models, ordering from GOAL_SORTS; values are parameters
-    params = {
-        **hidden.params,
-        **filter_params,
-        "org": organization.pk,
-        "starved": sorted(headline.starved_ids),
-        "starved_before": None,
-        "limit": per_page,
-        "offset": (number - 1) * per_page,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+            SELECT r.* FROM (
+                SELECT *, row_number() OVER (ORDER BY {query.order}) AS place FROM goal_rows
+            ) r, pages
+             WHERE r.place > (pages.number - 1) * %(per_page)s
+               AND r.place <= pages.number * %(per_page)s
+        )"""  # noqa: S608 - ordering from GOAL_SORTS, table names from the models
+    rows = f"""
+        (SELECT number FROM pages),
+        (SELECT json_agg(json_build_array(
+                    p.number, g.title, p.priority, u.name, u.email, parent.number, p.depth,
+                    p.live_tasks, p.own_effort, p.done_effort, p.suspect, p.is_starved,
+                    p.progress, {activity_of_page}, p.effort, p.weight, p.group_effort,
+                    p.group_weight) ORDER BY p.place)
+           FROM page p
+           JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = p.goal_id
+           LEFT JOIN {GOAL} parent
+                  ON parent.organization_id = %(org)s AND parent.id = p.parent_id
+           LEFT JOIN {MEMBERSHIP} m ON m.id = p.owner_id
+           LEFT JOIN {USER} u ON u.id = m.user_id)"""  # noqa: S608 - table names from the models
+    return ctes, rows
+
+
+def goal_table_from(
+    number: int, rows: list[list[Any]] | None, *, total: int, per_page: int
+) -> GoalTable:
+    """The page `number` of the goals table from the JSON rows of `goal_table_sql`."""
     return GoalTable(
         rows=[
             GoalRow(
@@ -215,7 +213,7 @@ def coverage_goals(
                 suspect=row[10],
                 is_starved=bool(row[11]),
                 progress=row[12],
-                last_activity=row[13],
+                last_activity=None if row[13] is None else datetime.fromisoformat(row[13]),
                 funding=Funding(
                     effort=int(row[14]),
                     weight=int(row[15]),
@@ -223,9 +221,9 @@ def coverage_goals(
                     group_weight=int(row[17]),
                 ),
             )
-            for row in rows
+            for row in rows or ()
         ],
-        total=matching,
+        total=total,
         number=number,
         per_page=per_page,
     )
