@@ -118,6 +118,10 @@ class Snapshot(TenantModel):
     public_linked_ratio = models.FloatField(null=True, blank=True)
     public_stranded = models.PositiveIntegerField(null=True, blank=True)
     public_kept = models.PositiveIntegerField(null=True, blank=True)
+    # The strategy-led scorecard as it stood (selectors.scorecard_record): over everything, and
+    # without confidential work.
+    scorecard = models.JSONField(null=True, blank=True)
+    public_scorecard = models.JSONField(null=True, blank=True)
     public_suspect = models.PositiveIntegerField(null=True, blank=True)
     public_starved = models.PositiveIntegerField(null=True, blank=True)
     taken_at = models.DateTimeField()

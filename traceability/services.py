@@ -160,7 +160,8 @@ def flags_reconcile(*, organization: Organization, now: datetime | None = None) 
 def snapshot_take(*, organization: Organization, now: datetime | None = None) -> Snapshot:
     """Record (or refresh) today's snapshot of the organization's coverage figures, and the same
     figures without any confidential goal's subtree (the trend of members who do not see
-    everything); "today" is the organization's local date. One row per organization per day."""
+    everything), and the strategy-led scorecard both ways; "today" is the organization's local
+    date. One row per organization per day."""
     now = now or timezone.now()
     figures = selectors.coverage_figures(organization=organization, now=now)
     everything, public = figures.everything, figures.public
@@ -184,6 +185,14 @@ def snapshot_take(*, organization: Organization, now: datetime | None = None) ->
             "public_kept": public.kept,
             "public_suspect": public.suspect,
             "public_starved": public.starved,
+            "scorecard": selectors.scorecard_record(
+                organization=organization, hidden=selectors.Hidden(), now=now
+            ),
+            "public_scorecard": selectors.scorecard_record(
+                organization=organization,
+                hidden=selectors.Hidden.confidential(organization),
+                now=now,
+            ),
             "taken_at": now,
         },
     )

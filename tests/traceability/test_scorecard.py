@@ -170,3 +170,25 @@ def test_the_digest_reports_last_weeks_scorecard_without_confidential_work(
     assert "Initech" not in to_lead.body
     to_planner = [m for m in mail.outbox if m.to == [planner.email]]
     assert all("Strategy-led scorecard" not in m.body for m in to_planner)
+
+
+def test_the_daily_snapshot_records_the_scorecard_and_pages_read_it(
+    org, lead, planner, membership_of
+):
+    goal = make_goal(org, lead, "Grow revenue")
+    secret = make_goal(org, lead, "Acquire Initech", confidential=True)
+    make_task(org, planner, goal, "Planned")
+    make_task(org, lead, secret, "Review Initech's contracts")
+    live = card_of(org)  # computed now: two new tasks with a goal from the start
+    assert live.current.created_with_goal == 2
+
+    services.snapshot_take(organization=org, now=timezone.now())
+    # Work after the snapshot is not in the recorded figures until the next one.
+    make_task(org, planner, goal, "Planned after the snapshot")
+    recorded = card_of(org)
+    for_planner = card_of(org, viewer=membership_of(planner, org))
+
+    assert recorded.current.created_with_goal == 2
+    assert recorded.as_of < timezone.now()
+    # the planner does not see the confidential goal: the record without it
+    assert for_planner.current.created_with_goal == 1

@@ -97,6 +97,7 @@ from .scorecard import (
     ScoreWeek,
     public_scorecard,
     scorecard,
+    scorecard_record,
 )
 
 __all__ = [
@@ -159,6 +160,7 @@ __all__ = [
     "public_scorecard",
     "queue_tasks_by_number",
     "scorecard",
+    "scorecard_record",
     "snapshot_on_or_before",
     "snapshots_between",
     "starved_goal_ids",

@@ -14,20 +14,27 @@ in the organization's own weeks (Monday to Sunday in its time zone).
    within 7 days of the change. A change less than 7 days old is pending, not counted either
    way.
 
-Over what the member may see: nothing under a goal hidden from them is counted or listed."""
+Over what the member may see: nothing under a goal hidden from them is counted or listed.
+
+Reading twelve weeks of history costs seconds in a large organization, so the daily snapshot
+records the scorecard as it stands (over everything, and without confidential work); pages and
+the digest read the latest one (a member who does not see everything gets the one without
+confidential work, like the trend), and compute it only when no recent snapshot has it."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 
+from goals import visibility as goal_visibility
 from goals.models import Goal, GoalEvent
 from vindaris.lib.numbers import percent_label
 from vindaris.tenancy.models import Membership, Organization
-from vindaris.tenancy.zones import organization_tz, week_of
+from vindaris.tenancy.zones import local_date, organization_tz, week_of
 from work.models import Task, TaskEvent, TaskStatus
 
-from ..models import Flag
+from ..models import Flag, Snapshot
 from .coverage import Headline, coverage_trend
 from .hidden import Hidden
 
@@ -117,6 +124,7 @@ class Retrofitted:
 class Scorecard:
     weeks: list[ScoreWeek]  # oldest first; the last is the current week
     retrofitted: list[Retrofitted]  # the latest linked first, over the whole window
+    as_of: datetime  # when the figures were computed (a snapshot's time, or now)
 
     @property
     def current(self) -> ScoreWeek:
@@ -138,29 +146,77 @@ def _week_starts(organization: Organization, now: datetime, weeks: int) -> list[
     ]
 
 
+def scorecard_record(*, organization: Organization, hidden: Hidden, now: datetime) -> dict:
+    """The scorecard's weeks as they stand at `now`, over what `hidden` leaves, as JSON for a
+    snapshot (Snapshot.scorecard, Snapshot.public_scorecard). One query."""
+    starts = _week_starts(organization, now, SCORECARD_WEEKS)
+    return {
+        "as_of": now.isoformat(),
+        "starts": [start.date().isoformat() for start in starts],
+        "rows": [list(row) for row in _weeks(organization, hidden, starts, now)],
+    }
+
+
+def _recorded(organization: Organization, field: str, now: datetime) -> dict | None:
+    """The scorecard JSON (`field`) of the organization's snapshot of today or yesterday
+    (its local dates), the latest; None without one."""
+    today = local_date(organization, now)
+    return (
+        Snapshot.objects.filter(
+            organization=organization,
+            date__gte=today - timedelta(days=1),
+            date__lte=today,
+            **{f"{field}__isnull": False},
+        )
+        .order_by("-date")
+        .values_list(field, flat=True)
+        .first()
+    )
+
+
+def _from_record(record: dict) -> tuple[list[date], list[list[Any]], datetime]:
+    return (
+        [date.fromisoformat(d) for d in record["starts"]],
+        record["rows"],
+        datetime.fromisoformat(record["as_of"]),
+    )
+
+
 def scorecard(
     *,
     organization: Organization,
     viewer: Membership | None,
     headline: Headline,
     now: datetime,
-    weeks: int = SCORECARD_WEEKS,
 ) -> Scorecard:
-    """The last `weeks` weeks of the scorecard as `viewer` may see them (`headline`: theirs,
-    for the current week's linked ratio). Two queries: the snapshots, and the rest."""
-    starts = _week_starts(organization, now, weeks)
-    rows = _weeks(organization, Hidden.of(viewer), starts, now)
+    """The last twelve weeks of the scorecard as `viewer` may see them (`headline`: theirs,
+    for the current week's linked ratio): the latest snapshot's record (the one without
+    confidential work for a member who does not see everything), or, without a recent one,
+    computed now over exactly what `viewer` may see. Two queries (three without a record)."""
+    field = "scorecard" if goal_visibility.sees_everything(viewer) else "public_scorecard"
+    record = _recorded(organization, field, now)
+    if record is not None:
+        starts, rows, as_of = _from_record(record)
+    else:
+        week_starts = _week_starts(organization, now, SCORECARD_WEEKS)
+        starts = [start.date() for start in week_starts]
+        rows = [list(row) for row in _weeks(organization, Hidden.of(viewer), week_starts, now)]
+        as_of = now
     ratios = _weekly_linked_ratios(organization, viewer, headline, starts)
-    return _scorecard(starts, rows, ratios)
+    return _scorecard(starts, rows, ratios, as_of)
 
 
-def public_scorecard(*, organization: Organization, now: datetime, weeks: int = 2) -> Scorecard:
-    """The scorecard of the last `weeks` weeks without any confidential goal's subtree, and
-    without the linked ratio (every reader's own is beside it): what the weekly digest tells
-    every member, whatever they may see. One query."""
-    starts = _week_starts(organization, now, weeks)
-    rows = _weeks(organization, Hidden.confidential(organization), starts, now)
-    return _scorecard(starts, rows, [None] * len(starts))
+def public_scorecard(*, organization: Organization, now: datetime) -> Scorecard:
+    """The scorecard without any confidential goal's subtree, and without the linked ratio
+    (every reader's own is beside it): what the weekly digest tells every member, whatever
+    they may see. The latest snapshot's record, else computed now. One query."""
+    record = _recorded(organization, "public_scorecard", now)
+    if record is None:
+        record = scorecard_record(
+            organization=organization, hidden=Hidden.confidential(organization), now=now
+        )
+    starts, rows, as_of = _from_record(record)
+    return _scorecard(starts, rows, [None] * len(starts), as_of)
 
 
 def _weeks(
@@ -313,10 +369,12 @@ def _weeks(
         return cursor.fetchall()
 
 
-def _scorecard(starts: list[datetime], rows: list[tuple], ratios: list[float | None]) -> Scorecard:
+def _scorecard(
+    starts: list[date], rows: list[list[Any]], ratios: list[float | None], as_of: datetime
+) -> Scorecard:
     score_weeks = [
         ScoreWeek(
-            start=starts[i].date(),
+            start=starts[i],
             current=i == len(starts) - 1,
             linked_ratio=ratios[i],
             created_with_goal=int(row[1]),
@@ -333,6 +391,7 @@ def _scorecard(starts: list[datetime], rows: list[tuple], ratios: list[float | N
     ]
     listed = rows[-1][10] if rows else None
     return Scorecard(
+        as_of=as_of,
         weeks=score_weeks,
         retrofitted=[
             Retrofitted(
@@ -352,20 +411,20 @@ def _weekly_linked_ratios(
     organization: Organization,
     viewer: Membership | None,
     headline: Headline,
-    starts: list[datetime],
+    starts: list[date],
 ) -> list[float | None]:
     """Each week's linked ratio: its last snapshot's (as `viewer` may see it: the public figure
     for those who do not see everything), today's for the current week. One query."""
     days = coverage_trend(
         organization=organization,
         viewer=viewer,
-        start=starts[0].date(),
-        end=starts[-1].date() - timedelta(days=1),
+        start=starts[0],
+        end=starts[-1] - timedelta(days=1),
     )
     ratios: list[float | None] = []
     for start in starts[:-1]:
-        end = start.date() + timedelta(days=7)
-        in_week = [d.linked_ratio for d in days if start.date() <= d.date < end]
+        end = start + timedelta(days=7)
+        in_week = [d.linked_ratio for d in days if start <= d.date < end]
         ratios.append(in_week[-1] if in_week else None)
     ratios.append(headline.linked_ratio)
     return ratios
