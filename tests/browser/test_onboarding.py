@@ -15,7 +15,7 @@ def test_a_founder_signs_up_invites_a_colleague_who_accepts(page, live_server):
     page.get_by_role("button", name="Sign up").click()
 
     expect(page).to_have_url(re.compile(r"/o/initech/$"))
-    expect(page.get_by_role("heading", name="Initech")).to_be_visible()
+    expect(page.get_by_role("heading", name="Initech", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Members").first.click()
     page.get_by_label("Email").fill("sam@initech.example")

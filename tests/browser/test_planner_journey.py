@@ -100,6 +100,9 @@ def test_a_lead_puts_a_goal_on_hold_and_the_planner_sees_its_work_stranded(
         lead_page.get_by_role("link", name="Edit goal").click()
         lead_page.get_by_label("Status").select_option("on_hold")
         lead_page.get_by_role("button", name="Save changes").click()
+        # The form first says what the change does to the work, then saves on confirmation.
+        expect(lead_page.get_by_text("strand 1 live task")).to_be_visible()
+        lead_page.get_by_role("button", name="Confirm and save").click()
         expect(lead_page.locator(".goal-page .facts")).to_contain_text("On hold")
     finally:
         lead_context.close()
