@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from goals import services as goal_services
@@ -156,6 +156,35 @@ def flags_reconcile(*, organization: Organization, now: datetime | None = None) 
     return ReconcileResult(raised=raised, resolved=resolved)
 
 
+# The scorecard's read of twelve weeks of history may take this long in a snapshot; beyond it
+# (a plan gone wrong on tables without statistics) the snapshot is kept without one.
+SCORECARD_TIMEOUT_MS = 60_000
+
+
+def _scorecard_records(
+    organization: Organization, now: datetime
+) -> tuple[dict | None, dict | None]:
+    """The scorecard over everything and without confidential work, for a snapshot; (None,
+    None) when reading them took longer than SCORECARD_TIMEOUT_MS (logged): the coverage
+    figures of the day matter more than the scorecard, which pages can compute."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [SCORECARD_TIMEOUT_MS])
+            everything = selectors.scorecard_record(
+                organization=organization, hidden=selectors.Hidden(), now=now
+            )
+            public = selectors.scorecard_record(
+                organization=organization,
+                hidden=selectors.Hidden.confidential(organization),
+                now=now,
+            )
+            cursor.execute("SET LOCAL statement_timeout = DEFAULT")
+    except OperationalError:
+        logger.warning("The scorecard of organization %s took too long", organization.pk)
+        return None, None
+    return everything, public
+
+
 @transaction.atomic
 def snapshot_take(*, organization: Organization, now: datetime | None = None) -> Snapshot:
     """Record (or refresh) today's snapshot of the organization's coverage figures, and the same
@@ -165,6 +194,7 @@ def snapshot_take(*, organization: Organization, now: datetime | None = None) ->
     now = now or timezone.now()
     figures = selectors.coverage_figures(organization=organization, now=now)
     everything, public = figures.everything, figures.public
+    scorecard, public_scorecard = _scorecard_records(organization, now)
     snapshot, _ = Snapshot.objects.update_or_create(
         organization=organization,
         date=local_date(organization, now),
@@ -185,14 +215,8 @@ def snapshot_take(*, organization: Organization, now: datetime | None = None) ->
             "public_kept": public.kept,
             "public_suspect": public.suspect,
             "public_starved": public.starved,
-            "scorecard": selectors.scorecard_record(
-                organization=organization, hidden=selectors.Hidden(), now=now
-            ),
-            "public_scorecard": selectors.scorecard_record(
-                organization=organization,
-                hidden=selectors.Hidden.confidential(organization),
-                now=now,
-            ),
+            "scorecard": scorecard,
+            "public_scorecard": public_scorecard,
             "taken_at": now,
         },
     )

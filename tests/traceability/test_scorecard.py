@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from goals import services as goal_services
@@ -192,3 +193,24 @@ def test_the_daily_snapshot_records_the_scorecard_and_pages_read_it(
     assert recorded.as_of < timezone.now()
     # the planner does not see the confidential goal: the record without it
     assert for_planner.current.created_with_goal == 1
+
+
+def test_a_scorecard_that_takes_too_long_does_not_cost_the_days_snapshot(
+    org, lead, planner, monkeypatch
+):
+    goal = make_goal(org, lead, "Grow revenue")
+    make_task(org, planner, goal, "Planned")
+    # A one-millisecond allowance: no read of the history fits in it.
+    monkeypatch.setattr(services, "SCORECARD_TIMEOUT_MS", 1)
+
+    snapshot = services.snapshot_take(organization=org, now=timezone.now())
+
+    snapshot.refresh_from_db()
+    assert snapshot.live_effort == 1 and snapshot.linked_ratio == 1.0
+    assert snapshot.scorecard is None and snapshot.public_scorecard is None
+    # the page computes it instead
+    assert card_of(org).current.created_with_goal == 1
+    # and the statement timeout did not outlive the snapshot
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] != "1ms"
