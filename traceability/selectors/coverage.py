@@ -258,11 +258,12 @@ def coverage_overview(
         ){table_ctes}
         SELECT totals.*,
                (SELECT count(*) FROM figures g WHERE g.active{filters}),
-               (SELECT json_agg(json_build_array(goal_id, over_id)) FROM stop),
+               (SELECT ARRAY[array_agg(goal_id), array_agg(over_id)] FROM stop),
                (SELECT json_agg(json_build_array(o.goal_id, g.number, g.title, g.priority,
                                                  o.effort, o.weight, o.group_effort,
                                                  o.group_weight))
-                  FROM over o JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = o.goal_id),
+                  FROM over o JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = o.goal_id
+                 WHERE o.goal_id IN (SELECT over_id FROM stop)),
                (SELECT json_agg(json_build_array(id, name, email) ORDER BY name, email)
                   FROM owners),
                {table_rows}
@@ -279,6 +280,7 @@ def coverage_overview(
         cursor.execute(sql, params)
         row = cursor.fetchone()
     *figures, matching, stop, over, owners, table_number, table_rows = row
+    stop_ids, over_ids = stop if stop and stop[0] is not None else ([], [])
     over_goals = {
         pk: OverFunded(
             number=number,
@@ -296,7 +298,7 @@ def coverage_overview(
     return Overview(
         headline=_headline(tuple(figures)),
         matching=int(matching),
-        stop_goals={pk: over_goals.get(over_id) for pk, over_id in stop or ()},
+        stop_goals=dict(zip(stop_ids, (over_goals.get(o) for o in over_ids), strict=True)),
         owners=[(pk, name or email.split("@")[0]) for pk, name, email in owners or ()],
         table=None
         if table is None
