@@ -1,12 +1,14 @@
-"""The lead's triage in Chromium: gaps closed in place, the headline counts change without a
-page reload."""
+"""The lead in Chromium: gaps closed in place, the headline counts change without a page reload;
+the scorecard and the goal tree on the dashboard."""
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.builders import make_goal, make_task
 from tests.factories import PASSWORD
 from tests.traceability.test_coverage import build_funding
-from work.models import Task, TaskEvent, TaskStatus
+from work import services as work_services
+from work.models import Origin, Task, TaskEvent, TaskStatus
 
 
 @pytest.fixture
@@ -131,3 +133,25 @@ def test_a_viewer_sees_the_dashboard_without_actions(page, login, org, viewer, f
     )
     expect(page).to_have_url("/o/acme/coverage/?sort=-share")
     assert_no_reload(page)
+
+
+def test_a_lead_reads_the_scorecard_and_the_goal_tree_on_the_dashboard(page, login, org, lead):
+    org.allow_goalless_work = True
+    org.save(update_fields=["allow_goalless_work"])
+    company = make_goal(org, lead, "Grow revenue")
+    team = make_goal(org, lead, "Win enterprise", parent=company)
+    make_task(org, lead, team, "Pilot", estimate=3)
+    late = make_task(org, lead, None, "Captured first", origin=Origin.QUICK_ADD)
+    work_services.task_move(organization=org, actor=lead, task=late, to_goal=team, reason="x")
+
+    login(lead.email, PASSWORD)
+    page.goto("/o/acme/coverage/")
+
+    # The scorecard arrives after the page: one of the two new tasks had a goal from the start.
+    expect(page.locator("#scorecard-from-goals")).to_have_text("50%")
+    expect(page.locator(f"#retrofitted-{late.number}")).to_contain_text("Captured first")
+    # The goals table is the tree: the parent, judged by its sub-goal's work, then the sub-goal.
+    rows = page.locator(".coverage-goal-table tbody tr")
+    expect(rows.nth(0)).to_contain_text(company.key)
+    expect(rows.nth(0)).to_contain_text("4 pts")
+    expect(rows.nth(1)).to_contain_text(team.key)
