@@ -214,3 +214,21 @@ def test_a_scorecard_that_takes_too_long_does_not_cost_the_days_snapshot(
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] != "1ms"
+
+
+def test_with_no_new_work_yet_this_week_the_card_shows_last_weeks_share(
+    org, lead, planner, client_for
+):
+    goal = make_goal(org, lead, "Grow revenue")
+    tasks = [make_task(org, planner, goal, f"Planned {i}") for i in range(3)]
+    loose = make_task(org, planner, None, "Captured", origin=Origin.QUICK_ADD)
+    last_week = datetime.combine(
+        week_of(org, timezone.now()) - timedelta(days=2), time(12), tzinfo=UTC
+    )
+    Task.objects.filter(pk__in=[t.pk for t in [*tasks, loose]]).update(created_at=last_week)
+
+    fragment = client_for(lead).get(URL, headers={"HX-Request": "true"}).content.decode()
+
+    # three of last week's four new tasks had a goal from the start
+    assert re.search(r'id="scorecard-from-goals-last">75%<', fragment)
+    assert "No new task yet this week." in fragment
