@@ -1,5 +1,6 @@
-"""The coverage dashboard: /o/<org_slug>/coverage/ — the headline, the trend, the goals table
-and what to stop. Every member sees it; the queues it links to are in views.queues."""
+"""The coverage dashboard: /o/<org_slug>/coverage/ — the headline, the trend, the scorecard
+(coverage/scorecard/, loaded after the page), the goals table and what to stop. Every member
+sees it; the queues it links to are in views.queues."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from typing import Any, cast
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from traceability import charts, selectors
@@ -116,9 +118,10 @@ def coverage_scorecard(request: OrgRequest) -> HttpResponse:
         organization=request.organization, viewer=request.membership, headline=headline, now=now
     )
     ctx = {"card": card, "old_gap_days": selectors.OLD_GAP_DAYS}
-    if request.htmx:
-        return render(request, "traceability/_scorecard.html", ctx)
-    return render(request, "traceability/scorecard.html", ctx)
+    template = "traceability/_scorecard.html" if request.htmx else "traceability/scorecard.html"
+    response = render(request, template, ctx)
+    patch_vary_headers(response, ["HX-Request"])  # a fragment or a page, by that header
+    return response
 
 
 @org_view()
