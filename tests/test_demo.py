@@ -59,9 +59,9 @@ def seeded(db, demo_load) -> dict[str, Organization]:
 
 def test_the_demo_loads_in_a_few_seconds(db, demo_load):
     # Twelve weeks replayed through the services, a reconcile after each act that may open or
-    # close a gap and a snapshot a day: a few thousand statements, about 2.5 s on a quiet
-    # machine (more here, where every statement is also checked).
-    assert demo_load.statements < 4000
+    # close a gap and a snapshot a day (which records the scorecard too): a few thousand
+    # statements, about 3 s on a quiet machine (more here, where every statement is checked).
+    assert demo_load.statements < 5000
     assert demo_load.seconds < 10, f"the demo took {demo_load.seconds:.1f} s to load"
 
 
@@ -70,12 +70,15 @@ def gap(condition, org: Organization) -> int:
 
 
 def starved(org: Organization) -> list[str]:
-    """Active goals with no live task in their subtree, active for longer than the grace."""
+    """Active goals with no live task on an active goal in their subtree, active for longer
+    than the grace (stranded work covers nothing)."""
     past_grace = timezone.now() - timedelta(days=org.starved_grace_days)
     titles = []
     for goal in Goal.objects.filter(organization=org, status=GoalStatus.ACTIVE):
         subtree = goal_selectors.subtree_ids(goal=goal)
-        live = Task.objects.filter(LIVE, organization=org, goal_id__in=subtree).exists()
+        live = Task.objects.filter(
+            LIVE, organization=org, goal_id__in=subtree, goal__status=GoalStatus.ACTIVE
+        ).exists()
         if not live and goal.activated_at < past_grace:
             titles.append(goal.title)
     return titles
