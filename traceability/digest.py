@@ -80,8 +80,10 @@ class Digest:
     sections: tuple[DigestSection, ...]
     linked_ratio: float | None
     linked_ratio_week_ago: float | None
-    # Last week's strategy-led scorecard, without confidential work (organization-wide only)
+    # Last week's strategy-led scorecard, and what the dashboard suggests stopping, both
+    # without confidential work (organization-wide only)
     score: selectors.ScoreWeek | None = None
+    stop: selectors.StopSummary | None = None
 
     @property
     def organization_wide(self) -> bool:
@@ -178,10 +180,10 @@ def build_digests(
     """Each member's digest of the organization's open flags (reconcile them first), narrowed
     to what the member may see (goals.visibility): nothing under a hidden goal is listed,
     counted or part of the linked ratio. Members are grouped by what they may see, and SQL
-    counts and picks each audience's items, so four queries build any number of digests:
-    the visibility classes, the sections with their items, the linked ratios, and last week's
-    scorecard for the organization-wide digests (without confidential work, so one serves
-    every reader)."""
+    counts and picks each audience's items, so a constant number of queries builds any number
+    of digests: the visibility classes, the sections with their items, the linked ratios, and
+    for the organization-wide digests last week's scorecard and what to stop (both without
+    confidential work, so one serves every reader)."""
     new_since = now - NEW_WITHIN
     visibility = selectors.digest_visibility(organization=organization, memberships=memberships)
     content = selectors.digest_content(
@@ -202,11 +204,16 @@ def build_digests(
         week_ago=local_date(organization, now) - timedelta(days=7),
     )
     week = week_of(organization, now)
-    score = (
-        selectors.public_scorecard(organization=organization, now=now).last_full
-        if any(m.role in ORGANIZATION_WIDE_ROLES for m in memberships)
-        else None
-    )
+    score, stop = None, None
+    if any(m.role in ORGANIZATION_WIDE_ROLES for m in memberships):
+        score = selectors.public_scorecard(organization=organization, now=now).last_full
+        overview = selectors.coverage_overview(
+            organization=organization,
+            viewer=None,
+            now=now,
+            hidden=selectors.Hidden.confidential(organization),
+        )
+        stop = selectors.stop_summary(organization=organization, overview=overview)
     all_kinds = [str(k) for k in FlagKind]
     task_kinds = [str(k) for k in TASK_KINDS]
     wide_sections: dict[int, tuple[DigestSection, ...]] = {}
@@ -233,6 +240,7 @@ def build_digests(
                 linked_ratio=ratio.now,
                 linked_ratio_week_ago=ratio.week_ago,
                 score=score if membership.role in ORGANIZATION_WIDE_ROLES else None,
+                stop=stop if membership.role in ORGANIZATION_WIDE_ROLES else None,
             )
         )
     return digests

@@ -250,6 +250,6 @@ def test_more_visibility_classes_take_no_more_queries(org, lead, secret):
 
     many = _build_queries(org)
 
-    # visibility classes, sections, linked ratios, and the scorecard (one for every reader:
-    # the snapshot's record, computed when there is none)
-    assert few == many == 5
+    # visibility classes, sections, linked ratios, the scorecard (one for every reader: the
+    # snapshot's record, computed when there is none) and what to stop (the figures, counted)
+    assert few == many == 7

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from goals import services as goal_services
 from goals.models import Goal, GoalStatus, Priority
 from tests.builders import make_goal, make_task
-from traceability import selectors
+from traceability import selectors, services
+from traceability.clock import week_of
 from vindaris.lib.numbers import percent_label
 from work.models import Task
 
@@ -215,3 +217,17 @@ def test_hundreds_of_siblings_show_their_real_shares(org, lead, planner, client_
 
     assert row.funding.implied_label == "0.3%"
     assert row.funding.share_label == "0%"
+
+
+def test_the_digest_names_what_to_stop_by_the_same_rule(org, lead, planner, tree):
+    now = timezone.now()
+    services.digest_send_weekly(organization=org, week=week_of(org, now), now=now)
+
+    [to_lead] = [m for m in mail.outbox if m.to == [lead.email]]
+    # A3's stranded 4 pts, and A2's branch (4 + 2 + 2 pts): four tasks, 12 pts
+    assert "What should we stop? 4 live tasks (12 pts)" in to_lead.body
+    assert (
+        f"- {tree.a2.key} Polish the website: 38% of its siblings' effort, its priority implies 20%"
+    ) in to_lead.body
+    to_planner = [m for m in mail.outbox if m.to == [planner.email]]
+    assert all("What should we stop?" not in m.body for m in to_planner)

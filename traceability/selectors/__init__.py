@@ -79,6 +79,7 @@ from .queues import (
     QUEUE_PAGE_SIZE,
     TASK_QUEUES,
     StopItem,
+    StopSummary,
     active_goal_search,
     queue_export_starved,
     queue_export_tasks,
@@ -88,6 +89,7 @@ from .queues import (
     starved_goals,
     stop_candidates,
     stop_candidates_export,
+    stop_summary,
 )
 from .scorecard import (
     OLD_GAP_DAYS,
@@ -136,6 +138,7 @@ __all__ = [
     "Scorecard",
     "Overview",
     "StopItem",
+    "StopSummary",
     "TrendDay",
     "active_goal_search",
     "coverage_figures",
@@ -169,6 +172,7 @@ __all__ = [
     "starved_goals_sql",
     "stop_candidates",
     "stop_candidates_export",
+    "stop_summary",
     "task_gaps_sql",
     "tree_funding_sql",
     "weight_sql",

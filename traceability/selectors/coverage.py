@@ -211,17 +211,20 @@ def coverage_overview(
     period_end: date | None = None,
     also_owner: int | None = None,
     table: GoalTableQuery | None = None,
+    hidden: Hidden | None = None,
 ) -> Overview:
     """The headline (coverage_headline), how many of the active goals `viewer` may see match
     the filters, the goals to stop (not active with open stranded work; or active, with live
     work, in the subtree of a low-priority goal over-funded among its siblings — the topmost
     such goal named), and the members who own an active goal (and `also_owner`, the one a
     filter asks for), by name; with `table`, that page of the goals table (selectors.goal_table)
-    of the active goals matching the filters. One query whatever the number of tasks.
+    of the active goals matching the filters. `hidden` overrides what `viewer` may not see (the
+    digest's figures leave out every confidential goal). One query whatever the number of
+    tasks.
 
     Shares in the table are among all the active siblings `viewer` may see, whatever the
     filters: filtering narrows the rows, not what a share means."""
-    hidden = Hidden.of(viewer)
+    hidden = Hidden.of(viewer) if hidden is None else hidden
     filters, filter_params = goal_filter_sql(owner, period_start, period_end)
     low = ", ".join(str(int(p)) for p in LOW_PRIORITIES)
     table_ctes, table_rows = "", "NULL, NULL"

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from goals import visibility as goal_visibility
 from goals.models import Goal, GoalStatus
@@ -112,6 +113,29 @@ def stop_candidates(
     next_after = f"{page[limit - 1].estimate}-{page[limit - 1].number}" if len(page) > limit else ""
     items = [_stop_item(t, overview.stop_goals) for t in page[:limit]]
     return items, next_after
+
+
+@dataclass(frozen=True)
+class StopSummary:
+    """What the dashboard suggests stopping, in figures: the live tasks and their effort, and
+    the over-funded low-priority goals named as the reason (topmost first by priority)."""
+
+    tasks: int
+    effort: int
+    over: list[OverFunded]
+
+
+def stop_summary(*, organization: Organization, overview: Overview) -> StopSummary:
+    """The stop list of `overview` counted (one query), with its over-funded goals."""
+    totals = _stop_queryset(overview.stop_goals, organization).aggregate(
+        tasks=Count("pk"), effort=Coalesce(Sum("estimate"), 0)
+    )
+    over = {o.number: o for o in overview.stop_goals.values() if o is not None}
+    return StopSummary(
+        tasks=totals["tasks"],
+        effort=totals["effort"],
+        over=sorted(over.values(), key=lambda o: (o.priority, o.number)),
+    )
 
 
 def stop_candidates_export(*, organization: Organization, overview: Overview) -> Iterator[StopItem]:
