@@ -16,11 +16,16 @@ TENANT_SQL_REPORT = os.environ.get("TENANT_SQL") == "report"
 
 
 def refuse_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
-    """A skipped (or expected-to-fail) test or module is reported as failed: a check that did
-    not run, because a part is missing or a marker said so, is not a pass."""
+    """A skipped or expected-to-fail test or module is reported as failed: a check that did
+    not run, because a part is missing or a marker said so, is not a pass; nor is a test
+    marked to fail that passed (its marker hides whether it checks anything)."""
     if report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped, which the suite does not allow: {report.longrepr}"
+    elif getattr(report, "wasxfail", None) is not None:
+        report.outcome = "failed"
+        report.longrepr = f"marked to fail, which the suite does not allow: {report.wasxfail}"
+        del report.wasxfail  # else pytest counts it as an unexpected pass, not a failure
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -22,18 +22,28 @@ SKIPPING = {
     "expectedFailure",
     "skipIfDBFeature",
     "skipUnlessDBFeature",
+    # raised or set by hand: the exceptions behind a skip, and conftest's ways to leave
+    # modules or tests out of the run
+    "SkipTest",
+    "Skipped",
+    "collect_ignore",
+    "collect_ignore_glob",
+    "pytest_ignore_collect",
+    "deselect",
 }
 
 
 def _skips(path: Path) -> list[str]:
-    """Each use of a way to skip in the module (`pytest.skip`, or `skip` imported), as
-    "line name"."""
+    """Each use of a way to skip in the module (`pytest.skip`, `skip` imported, a skip raised
+    by hand, a hook or list that leaves tests out), as "line name"."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr in SKIPPING:
             found.append(f"{node.lineno} {node.attr}")
         elif isinstance(node, ast.Name) and node.id in SKIPPING:
             found.append(f"{node.lineno} {node.id}")
+        elif isinstance(node, ast.FunctionDef) and node.name in SKIPPING:
+            found.append(f"{node.lineno} {node.name}")
         elif isinstance(node, ast.alias) and node.name in SKIPPING:
             found.append(f"{getattr(node, 'lineno', 0)} {node.name}")
     return found
@@ -93,6 +103,31 @@ def test_a_skip_is_reported_as_a_failure(report):
 
     assert report.failed
     assert "skipped, which the suite does not allow" in str(report.longrepr)
+
+
+def test_the_scan_finds_skips_raised_by_hand_and_modules_left_out(tmp_path):
+    module = tmp_path / "conftest.py"
+    module.write_text(
+        "import unittest\n"
+        "collect_ignore = ['test_slow.py']\n"
+        "def pytest_ignore_collect(collection_path, config): ...\n"
+        "def test():\n"
+        "    raise unittest.SkipTest('no browser')\n"
+    )
+
+    assert sorted(_skips(module)) == sorted(
+        ["2 collect_ignore", "3 pytest_ignore_collect", "5 SkipTest"]
+    )
+
+
+def test_a_test_marked_to_fail_is_a_failure_even_when_it_passes():
+    report = pytest.TestReport("t.py::test", ("t.py", 1, "test"), {}, "passed", None, "call")
+    report.wasxfail = "reason"
+
+    refuse_skip(report)
+
+    assert report.failed
+    assert "marked to fail" in str(report.longrepr)
 
 
 def test_a_pass_stays_a_pass():
