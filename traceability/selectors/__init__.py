@@ -24,7 +24,6 @@ from .coverage import (
     coverage_headline,
     coverage_overview,
     coverage_trend,
-    figures_sql,
     goal_filter_sql,
     linked_ratio,
     snapshot_on_or_before,
@@ -60,7 +59,6 @@ from .funding import (
     LOW_PRIORITIES,
     Funding,
     funding,
-    tree_funding_sql,
     weight_sql,
 )
 from .goal_table import (
@@ -149,7 +147,6 @@ __all__ = [
     "digest_linked_ratios",
     "digest_recipients",
     "digest_visibility",
-    "figures_sql",
     "funding",
     "goal_filter_sql",
     "linked_ratio",
@@ -174,6 +171,5 @@ __all__ = [
     "stop_candidates_export",
     "stop_summary",
     "task_gaps_sql",
-    "tree_funding_sql",
     "weight_sql",
 ]

@@ -72,7 +72,7 @@ class Headline:
         return None if ratio is None else round(100 * ratio)
 
 
-def figures_sql(hidden: Hidden) -> str:
+def _figures_sql(hidden: Hidden) -> str:
     """The CTE `figures`: every goal the member may see with its coverage row's figures (zero
     without one) and what the dashboard asks of the goal itself, and the row of the work
     without a goal. One pass over the organization's goals."""
@@ -155,7 +155,7 @@ def _headline(row: tuple) -> Headline:
 def _coverage_now(organization: Organization, hidden: Hidden, now: datetime) -> Headline:
     sql = f"""
         WITH RECURSIVE {hidden.cte()}
-        {figures_sql(hidden)}
+        {_figures_sql(hidden)}
         {_starved_sql(hidden)}
         SELECT {_HEADLINE_COLUMNS} FROM figures
     """  # noqa: S608 - table names from the models; values are parameters
@@ -233,7 +233,7 @@ def coverage_overview(
         table_ctes = f",{ctes}"
     sql = f"""
         WITH RECURSIVE {hidden.cte()}
-        {figures_sql(hidden)}
+        {_figures_sql(hidden)}
         {_starved_sql(hidden)},
         {tree_funding_sql()},
         totals AS (SELECT {_HEADLINE_COLUMNS} FROM figures),
