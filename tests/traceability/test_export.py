@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -66,23 +67,147 @@ def test_the_matrix_has_a_row_per_task_with_its_goal_path(org, forest, viewer, c
         "Status": "In progress",
         "Assignee": Membership.objects.get(pk=forest.t6.assignee_id).user.display_name,
         "Estimate": "4",
+        # What a re-import needs: the goal's own fields, the outcome's, the task's.
+        "Goal title": "Ten new logos",
+        "Parent goal": forest.a.key,
+        "Goal priority": "P2",
+        "Goal owner email": "",
+        "Goal start": "",
+        "Goal end": "",
+        "Confidential": "no",
+        "Outcome unit": "",
+        "Outcome baseline": "",
+        "Outcome target": "",
+        "Outcome current": "",
+        "Outcome direction": "",
+        "Outcome due": "",
+        "Assignee email": "planner@acme.test",
+        "Due date": "",
     }
     assert rows[forest.t1.key]["Outcome"] == f"{forest.o1.key} New logos"
+    # O1: 0 → 50 of 100, increasing.
+    assert [rows[forest.t1.key][f"Outcome {name}"] for name in ("baseline", "target")] == [
+        "0",
+        "100",
+    ]
+    assert rows[forest.t1.key]["Outcome current"] == "50"
+    assert rows[forest.t1.key]["Outcome direction"] == "increase"
     assert rows[forest.t4.key]["Goal status"] == "On hold"
     assert rows[forest.t3.key]["Status"] == "Cancelled"
 
 
-def test_goals_without_work_get_a_row_of_their_own(org, forest, viewer, client_for):
-    goal_rows = [row for row in matrix(client_for(viewer)) if not row["Task"]]
+def test_goals_without_tasks_of_their_own_and_outcomes_without_tasks_get_a_row(
+    org, forest, viewer, client_for
+):
+    rows = matrix(client_for(viewer))
+    f = forest
 
-    # A2 and the two other roots have no task anywhere below them; the rest appear in paths.
-    assert [row["Goal"] for row in goal_rows] == [
-        forest.a2.key,
-        forest.root3.key,
-        forest.root2.key,
+    # In tree order (siblings by priority, then number): under each goal its own row when it
+    # has no task of its own, then its outcomes no task aims at, then its tasks by number.
+    # R and A have work only below them; A2, R3 and R2 have none; O3 and O2 have no task.
+    assert [(row["Goal"], row["Outcome"].split(" ")[0], row["Task"]) for row in rows] == [
+        (f.root.key, "", ""),
+        (f.root.key, f.o3.key, ""),
+        (f.a.key, "", ""),
+        (f.a1.key, f.o1.key, f.t1.key),
+        (f.a1.key, "", f.t2.key),
+        (f.a1.key, "", f.t3.key),
+        (f.a1.key, "", f.t6.key),
+        (f.a2.key, "", ""),
+        (f.b.key, f.o2.key, ""),
+        (f.b.key, "", f.t4.key),
+        (f.b.key, "", f.t5.key),
+        (f.root3.key, "", ""),
+        (f.root2.key, "", ""),
     ]
-    assert goal_rows[0]["Goal path"].endswith(f"{forest.a2.key} Partner channel")
-    assert goal_rows[0]["Status"] == "" and goal_rows[0]["Estimate"] == ""
+    a2 = rows[7]
+    assert a2["Goal path"].endswith(f"{f.a2.key} Partner channel")
+    assert a2["Status"] == "" and a2["Estimate"] == "" and a2["Assignee email"] == ""
+    o3 = rows[1]
+    assert o3["Outcome"] == f"{f.o3.key} Days to close"
+    # O3: 10 → 4, aiming at 0.
+    assert [o3[f"Outcome {name}"] for name in ("baseline", "target", "current", "direction")] == [
+        "10",
+        "0",
+        "4",
+        "decrease",
+    ]
+
+
+def test_every_goal_is_in_the_matrix_with_its_own_status_and_priority(
+    org, forest, viewer, client_for
+):
+    rows = matrix(client_for(viewer))
+    own = {}
+    for row in rows:
+        if row["Goal"]:
+            fields = (row["Goal title"], row["Parent goal"], row["Goal status"])
+            own.setdefault(row["Goal"], set()).add((*fields, row["Goal priority"]))
+
+    f = forest
+    assert own == {
+        f.root.key: {("Grow revenue", "", "Active", "P1")},
+        f.a.key: {("Win the mid-market", f.root.key, "Active", "P1")},
+        f.a1.key: {("Ten new logos", f.a.key, "Active", "P2")},
+        f.a2.key: {("Partner channel", f.a.key, "Active", "P3")},
+        f.b.key: {("Launch in Spain", f.root.key, "On hold", "P2")},
+        f.root2.key: {("Hire a data team", "", "Active", "P3")},
+        f.root3.key: {("Old bets", "", "On hold", "P2")},
+    }
+
+
+def test_the_matrix_and_the_graph_hold_what_a_reimport_needs(
+    org, lead, planner, viewer, membership_of, client_for
+):
+    owner = membership_of(lead, org)
+    goal = make_goal(
+        org,
+        lead,
+        "-Win the mid-market",
+        owner=owner,
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        description="Where the money\ncomes from.",
+    )
+    outcome = make_outcome(
+        org, lead, goal, "New logos", "0.5", "12.25", unit="logos", due_date=date(2025, 6, 30)
+    )
+    make_task(
+        org,
+        lead,
+        goal,
+        "Call prospects",
+        estimate=3,
+        outcome=outcome,
+        assignee=membership_of(planner, org),
+        due_date=date(2025, 4, 1),
+        description="The list first.",
+    )
+    client = client_for(viewer)
+
+    (row,) = matrix(client)
+    assert row["Goal title"] == "'-Win the mid-market"  # escaped as every text cell
+    assert row["Goal owner email"] == "lead@acme.test"
+    assert (row["Goal start"], row["Goal end"], row["Confidential"]) == (
+        "2025-01-01",
+        "2025-12-31",
+        "no",
+    )
+    assert row["Outcome"] == f"{outcome.key} New logos"
+    assert (row["Outcome unit"], row["Outcome baseline"], row["Outcome target"]) == (
+        "logos",
+        "0.5",
+        "12.25",
+    )
+    assert (row["Outcome current"], row["Outcome due"]) == ("0.5", "2025-06-30")
+    assert (row["Assignee email"], row["Due date"]) == ("planner@acme.test", "2025-04-01")
+
+    nodes = {node["id"]: node for node in graph(client)["nodes"]}
+    assert nodes[goal.key]["owner_email"] == "lead@acme.test"
+    assert nodes[goal.key]["confidential"] is False
+    assert nodes[goal.key]["description"] == "Where the money\ncomes from."
+    assert nodes["T-1"]["assignee_email"] == "planner@acme.test"
+    assert nodes["T-1"]["description"] == "The list first."
 
 
 def test_the_matrix_follows_the_tree_and_ends_with_work_without_a_goal(
@@ -143,9 +268,14 @@ def test_the_graph_has_nodes_and_edges(org, forest, viewer, client_for):
         "owner": None,
         "start_date": None,
         "end_date": None,
+        "owner_email": None,
+        "confidential": False,
+        "description": "",
     }
     assert nodes[forest.o2.key]["progress"] == 25 and nodes[forest.o2.key]["current"] == "125"
     assert nodes[forest.t6.key]["status"] == "in_progress" and nodes[forest.t6.key]["estimate"] == 4
+    assert nodes[forest.t6.key]["assignee_email"] == "planner@acme.test"
+    assert nodes[forest.t1.key]["assignee_email"] is None
 
     edges = {(e["source"], e["kind"], e["target"]) for e in data["edges"]}
     assert (forest.a1.key, "part_of", forest.a.key) in edges
@@ -161,7 +291,7 @@ def test_the_graph_has_nodes_and_edges(org, forest, viewer, client_for):
 
 
 def test_exports_run_the_same_queries_for_ten_times_the_work(
-    org, lead, viewer, client_for, django_assert_num_queries
+    org, lead, viewer, client_for, membership_of, django_assert_num_queries
 ):
     goal = make_goal(org, lead, "Grow revenue")
     outcome = make_outcome(org, lead, goal)
@@ -174,8 +304,10 @@ def test_exports_run_the_same_queries_for_ten_times_the_work(
             b"".join(client.get(url).streaming_content)
         counts[url] = len(ctx.captured_queries)
     for i in range(30):
-        child = make_goal(org, lead, f"Child {i}", parent=goal)
-        make_task(org, lead, child, f"More {i}")
+        child = make_goal(org, lead, f"Child {i}", parent=goal, owner=membership_of(lead, org))
+        make_task(org, lead, child, f"More {i}", assignee=membership_of(lead, org))
+        # Goals and outcomes without tasks get rows of their own.
+        make_outcome(org, lead, make_goal(org, lead, f"Empty {i}", parent=child), f"KR {i}")
     for url in (CSV_URL, JSON_URL):
         with django_assert_num_queries(counts[url]):
             b"".join(client.get(url).streaming_content)

@@ -1,8 +1,11 @@
 """The trace's exports: the traceability matrix (a row per task with its goal path) and the
-graph of goals, outcomes and tasks, streamed whatever the size of the organization."""
+graph of goals, outcomes and tasks, streamed whatever the size of the organization. Both hold
+everything a re-import needs (imports.readers.vindaris reads them back): every visible goal and
+outcome with its own fields, every task with its links."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +19,6 @@ from work.models import Task, TaskStatus
 
 from ..selectors import Hidden
 from .base import (
-    COVERAGE,
     EXPORT_CHUNK,
     GOAL,
     MAX_DEPTH,
@@ -30,7 +32,10 @@ from .base import (
 
 @dataclass(frozen=True)
 class MatrixRow:
-    """One row of the traceability matrix: a task, or a goal with no work in its subtree."""
+    """One row of the traceability matrix: a task, an outcome no task aims at, or a goal with
+    no task of its own. Every row but a goalless task's carries its goal's fields, and every
+    row naming an outcome carries the outcome's: with the goal and outcome rows, every visible
+    goal and outcome is in the matrix with all it needs to be imported again."""
 
     path: tuple[tuple[str, str], ...]  # (key, title) from the root objective down to the goal
     goal_status: str
@@ -40,6 +45,19 @@ class MatrixRow:
     task_status: str
     assignee: str
     estimate: int | None
+    goal_priority: int | None = None
+    goal_owner_email: str = ""
+    goal_start: date | None = None
+    goal_end: date | None = None
+    goal_confidential: bool | None = None
+    outcome_unit: str = ""
+    outcome_baseline: Decimal | None = None
+    outcome_target: Decimal | None = None
+    outcome_current: Decimal | None = None
+    outcome_direction: str = ""
+    outcome_due: date | None = None
+    assignee_email: str = ""
+    task_due: date | None = None
 
     @property
     def task_key(self) -> str:
@@ -53,14 +71,29 @@ def _display_name(name: str | None, email: str | None) -> str:
     return name or email.split("@")[0]
 
 
+# The matrix's kinds of row, in their order under a goal.
+_GOAL_ROW, _OUTCOME_ROW, _TASK_ROW = 0, 1, 2
+
+
 def traceability_matrix(
     *, organization: Organization, membership: Membership
 ) -> Iterator[MatrixRow]:
     """Every task the member may see with its goal path from the root objective, plus a row
-    for each goal with no task anywhere in its subtree; in tree order (siblings by priority
-    then number, tasks by number), work without a goal last. Streamed from a server-side
-    cursor, EXPORT_CHUNK rows at a time: memory stays flat however large the organization."""
+    for each goal with no task of its own and for each outcome no task aims at; in tree order
+    (siblings by priority then number; under a goal its own row, its outcomes' rows by number,
+    its tasks by number), work without a goal last. Streamed from a server-side cursor,
+    EXPORT_CHUNK rows at a time: memory stays flat however large the organization."""
     hidden = Hidden.of(membership)
+    goal_columns = "gr.sort, gr.keys, gr.titles, gr.status, gr.priority, gr.owner_email, "
+    goal_columns += "gr.start_date, gr.end_date, gr.confidential"
+    no_goal = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    outcome_columns = "o.number, o.title, o.unit, o.baseline, o.target, o.current, "
+    outcome_columns += "o.direction, o.due_date"
+    # Typed: the first arms of the UNION set its columns' types.
+    no_outcome = "NULL::int, NULL::text, NULL::text, NULL::numeric, NULL::numeric, "
+    no_outcome += "NULL::numeric, NULL::text, NULL::date"
+    task_columns = "t.number, t.title, t.status, u.name, u.email, t.estimate, t.due_date"
+    no_task = "NULL::int, NULL::text, NULL::text, NULL::text, NULL::text, NULL::int, NULL::date"
     sql = f"""
         WITH RECURSIVE {hidden.cte()}
         tree(id, depth, sort, keys, titles) AS (
@@ -74,37 +107,40 @@ def traceability_matrix(
               FROM {GOAL} g JOIN tree t ON g.parent_id = t.id
              WHERE g.organization_id = %(org)s AND t.depth < {MAX_DEPTH}{hidden.excludes("g.id")}
         ),
-        -- Goals with a task (visible, as their goal is) in their subtree.
-        covered(id) AS (
-            SELECT c.goal_id FROM {COVERAGE} c
-             WHERE c.organization_id = %(org)s AND c.goal_id IS NOT NULL AND c.tasks > 0
-                   {hidden.excludes("c.goal_id")}
-            UNION
-            SELECT g.parent_id FROM {GOAL} g JOIN covered c ON g.id = c.id
-             WHERE g.organization_id = %(org)s AND g.parent_id IS NOT NULL
+        goal_row AS (
+            SELECT tr.id, tr.sort, tr.keys, tr.titles, g.status, g.priority,
+                   ou.email AS owner_email, g.start_date, g.end_date, g.confidential
+              FROM tree tr
+              JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = tr.id
+              LEFT JOIN {MEMBERSHIP} om ON om.id = g.owner_id
+              LEFT JOIN {USER} ou ON ou.id = om.user_id
         )
-        SELECT tr.sort, tr.keys, tr.titles, g.status, o.number, o.title,
-               t.number, t.title, t.status, u.name, u.email, t.estimate
-          FROM tree tr
-          JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = tr.id
-          JOIN {TASK} t ON t.organization_id = g.organization_id AND t.goal_id = g.id
+        SELECT {_GOAL_ROW}, 0, {goal_columns}, {no_outcome}, {no_task}
+          FROM goal_row gr
+         WHERE NOT EXISTS (
+               SELECT 1 FROM {TASK} t WHERE t.organization_id = %(org)s AND t.goal_id = gr.id)
+        UNION ALL
+        SELECT {_OUTCOME_ROW}, o.number, {goal_columns}, {outcome_columns}, {no_task}
+          FROM goal_row gr
+          JOIN {OUTCOME} o ON o.organization_id = %(org)s AND o.goal_id = gr.id
+         WHERE NOT EXISTS (
+               SELECT 1 FROM {TASK} t
+                WHERE t.organization_id = o.organization_id AND t.outcome_id = o.id)
+        UNION ALL
+        SELECT {_TASK_ROW}, t.number, {goal_columns}, {outcome_columns}, {task_columns}
+          FROM goal_row gr
+          JOIN {TASK} t ON t.organization_id = %(org)s AND t.goal_id = gr.id
           LEFT JOIN {OUTCOME} o
             ON o.organization_id = t.organization_id AND o.id = t.outcome_id
           LEFT JOIN {MEMBERSHIP} m ON m.id = t.assignee_id
           LEFT JOIN {USER} u ON u.id = m.user_id
         UNION ALL
-        SELECT tr.sort, tr.keys, tr.titles, g.status, NULL, NULL,
-               NULL, NULL, NULL, NULL, NULL, NULL
-          FROM tree tr JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = tr.id
-         WHERE NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = tr.id)
-        UNION ALL
-        SELECT NULL, NULL, NULL, NULL, NULL, NULL,
-               t.number, t.title, t.status, u.name, u.email, t.estimate
+        SELECT {_TASK_ROW}, t.number, {no_goal}, {no_outcome}, {task_columns}
           FROM {TASK} t
           LEFT JOIN {MEMBERSHIP} m ON m.id = t.assignee_id
           LEFT JOIN {USER} u ON u.id = m.user_id
          WHERE t.organization_id = %(org)s AND t.goal_id IS NULL
-        ORDER BY 1 NULLS LAST, 7 NULLS FIRST
+        ORDER BY 3 NULLS LAST, 1, 2
     """  # noqa: S608 - table names from the models; values are parameters
     params = {**hidden.params, "org": organization.pk}
     goal_status = dict(GoalStatus.choices)
@@ -113,18 +149,32 @@ def traceability_matrix(
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(EXPORT_CHUNK):
             for (
+                _kind,
+                _order,
                 _sort,
                 keys,
                 titles,
                 g_status,
+                g_priority,
+                g_owner_email,
+                g_start,
+                g_end,
+                g_confidential,
                 o_number,
                 o_title,
+                o_unit,
+                o_baseline,
+                o_target,
+                o_current,
+                o_direction,
+                o_due,
                 t_number,
                 t_title,
                 t_status,
                 u_name,
                 u_email,
                 estimate,
+                t_due,
             ) in rows:
                 yield MatrixRow(
                     path=tuple(zip(keys or (), titles or (), strict=True)),
@@ -135,6 +185,19 @@ def traceability_matrix(
                     task_status=task_status.get(t_status, "") if t_status else "",
                     assignee=_display_name(u_name, u_email),
                     estimate=estimate,
+                    goal_priority=g_priority,
+                    goal_owner_email=g_owner_email or "",
+                    goal_start=g_start,
+                    goal_end=g_end,
+                    goal_confidential=g_confidential,
+                    outcome_unit=o_unit or "",
+                    outcome_baseline=o_baseline,
+                    outcome_target=o_target,
+                    outcome_current=o_current,
+                    outcome_direction=o_direction or "",
+                    outcome_due=o_due,
+                    assignee_email=u_email or "",
+                    task_due=t_due,
                 )
 
 
@@ -156,7 +219,8 @@ def _visible_tasks(organization: Organization, membership: Membership) -> QueryS
 
 def graph_nodes(*, organization: Organization, membership: Membership) -> Iterator[dict[str, Any]]:
     """The graph's nodes the member may see: goals, outcomes, tasks, as plain dicts, streamed
-    EXPORT_CHUNK rows at a time."""
+    EXPORT_CHUNK rows at a time. Owners and assignees by name for people and by email for a
+    re-import; descriptions whole."""
     visible = visible_goals(organization=organization, membership=membership)
     for goal in (
         visible.select_related("owner__user").order_by("number").iterator(chunk_size=EXPORT_CHUNK)
@@ -170,6 +234,9 @@ def graph_nodes(*, organization: Organization, membership: Membership) -> Iterat
             "owner": goal.owner.user.display_name if goal.owner else None,
             "start_date": goal.start_date.isoformat() if goal.start_date else None,
             "end_date": goal.end_date.isoformat() if goal.end_date else None,
+            "owner_email": goal.owner.user.email if goal.owner else None,
+            "confidential": goal.confidential,
+            "description": goal.description,
         }
     outcomes = _visible_outcomes(organization, membership)
     for outcome in outcomes.order_by("number").iterator(chunk_size=EXPORT_CHUNK):
@@ -199,6 +266,8 @@ def graph_nodes(*, organization: Organization, membership: Membership) -> Iterat
             "assignee": task.assignee.user.display_name if task.assignee else None,
             "estimate": task.estimate,
             "due_date": task.due_date.isoformat() if task.due_date else None,
+            "assignee_email": task.assignee.user.email if task.assignee else None,
+            "description": task.description,
         }
 
 

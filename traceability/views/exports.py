@@ -3,6 +3,7 @@
 
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -128,7 +129,28 @@ MATRIX_HEADER = [
     "Status",
     "Assignee",
     "Estimate",
+    # What a re-import needs beyond what a reader of the matrix looks at (the row's goal, its
+    # outcome, its task): imports.readers.vindaris reads them back.
+    "Goal title",
+    "Parent goal",
+    "Goal priority",
+    "Goal owner email",
+    "Goal start",
+    "Goal end",
+    "Confidential",
+    "Outcome unit",
+    "Outcome baseline",
+    "Outcome target",
+    "Outcome current",
+    "Outcome direction",
+    "Outcome due",
+    "Assignee email",
+    "Due date",
 ]
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
 
 
 def _matrix_rows(request: OrgRequest) -> Iterator[list[Any]]:
@@ -137,10 +159,11 @@ def _matrix_rows(request: OrgRequest) -> Iterator[list[Any]]:
         organization=request.organization, membership=request.membership
     ):
         labels = [f"{key} {title}" for key, title in row.path]
+        goal = bool(row.path)
         cells = [
             labels[0] if labels else "",
             " > ".join(labels),
-            row.path[-1][0] if row.path else "",
+            row.path[-1][0] if goal else "",
             row.goal_status,
             row.outcome,
             row.task_key,
@@ -148,6 +171,21 @@ def _matrix_rows(request: OrgRequest) -> Iterator[list[Any]]:
             row.task_status,
             row.assignee,
             row.estimate,
+            row.path[-1][1] if goal else "",
+            row.path[-2][0] if len(row.path) > 1 else "",
+            f"P{row.goal_priority}" if row.goal_priority else "",
+            row.goal_owner_email,
+            row.goal_start,
+            row.goal_end,
+            row.goal_confidential if goal else None,
+            row.outcome_unit,
+            _number(row.outcome_baseline),
+            _number(row.outcome_target),
+            _number(row.outcome_current),
+            row.outcome_direction,
+            row.outcome_due,
+            row.assignee_email,
+            row.task_due,
         ]
         yield cells
 
@@ -161,7 +199,9 @@ def _trace_filename(request: OrgRequest, extension: str) -> str:
 @require_safe
 def trace_export_csv(request: OrgRequest) -> StreamingHttpResponse:
     """The traceability matrix: one row per task (root objective, goal path, outcome, task,
-    status, assignee, estimate), plus a row for each goal without work. Streamed."""
+    status, assignee, estimate), plus a row for each goal without a task of its own and each
+    outcome without a task; then the goal's, outcome's and task's other fields, so that the
+    file imports again (imports.readers.vindaris). Streamed."""
     response = StreamingHttpResponse(
         csv_lines(_matrix_rows(request)), content_type="text/csv; charset=utf-8"
     )
