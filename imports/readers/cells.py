@@ -1,6 +1,7 @@
 """Cells every reader reads the same way: keys and titles (with their limits), dates, estimates,
 lists in one cell, and the statuses a tool's names commonly mean."""
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -237,6 +238,7 @@ STATUS_NAMES = {
 _STATUS_BY_NAME = {name: status for status, names in STATUS_NAMES.items() for name in names}
 
 
+@functools.lru_cache(maxsize=4096)  # a file has a few status names, on every row
 def _status_key(name: str) -> str:
     return " ".join(name.replace("’", "'").replace("_", " ").replace("-", " ").split()).casefold()
 

@@ -9,6 +9,7 @@ enough of a file to tell its format: the CSV header, or the shape of the JSON.
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import re
@@ -176,6 +177,7 @@ def seekable(binary: IO[bytes]) -> IO[bytes]:
 # CSV ------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # readers ask for the same few names on every row
 def header_name(name: str) -> str:
     """A column's name as headers are matched: trimmed, case and inner spacing ignored."""
     return " ".join(name.split()).casefold()
