@@ -52,6 +52,10 @@ class Goal(TenantModel):
     # Seen only by admins, leads, the owner and members granted view (or change) on it; the same
     # holds for everything under it: outcomes, tasks and sub-goals (see goals.visibility).
     confidential = models.BooleanField(default=False, db_default=False)
+    # An imported goal keeps where it came from (a strategy file's "G-3", a Jira epic "PM-12"),
+    # by which a re-import finds it again.
+    source = models.CharField(max_length=16, blank=True, db_default="")
+    external_key = models.CharField(max_length=100, blank=True, db_default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -71,6 +75,11 @@ class Goal(TenantModel):
             models.CheckConstraint(condition=~Q(parent=F("id")), name="goal_not_own_parent"),
             models.CheckConstraint(
                 condition=Q(priority__gte=1, priority__lte=4), name="goal_priority_1_4"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "source", "external_key"],
+                condition=~Q(external_key=""),
+                name="goal_org_external_key",
             ),
         ]
         indexes = [
@@ -132,6 +141,9 @@ class Outcome(TenantModel):
         max_length=8, choices=Direction.choices, default=Direction.INCREASE
     )
     due_date = models.DateField(null=True, blank=True)
+    # An outcome imported from a strategy file keeps its key there ("O-2").
+    source = models.CharField(max_length=16, blank=True, db_default="")
+    external_key = models.CharField(max_length=100, blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +151,11 @@ class Outcome(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "number"], name="outcome_org_number_key"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "source", "external_key"],
+                condition=~Q(external_key=""),
+                name="outcome_org_external_key",
             ),
             # Target of tasks' (organization_id, goal_id, outcome_id): a task's outcome belongs
             # to the task's goal.

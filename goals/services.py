@@ -168,9 +168,12 @@ def goal_create(
     start_date: date | None = None,
     end_date: date | None = None,
     confidential: bool = False,
+    source: str = "",
+    external_key: str = "",
 ) -> Goal:
     """Create a goal with the next G-number and a "created" history row. Parent and owner must
-    belong to `organization`; the period must not end before it starts."""
+    belong to `organization`; the period must not end before it starts. An imported goal keeps
+    the tool and key it came from (`source`, `external_key`)."""
     _check_same_org(organization, parent=parent, owner=owner)
     title = _check_title(title)
     priority = _check_priority(priority)
@@ -190,6 +193,8 @@ def goal_create(
         end_date=end_date,
         confidential=confidential,
         activated_at=now if status == GoalStatus.ACTIVE else None,
+        source=source,
+        external_key=external_key,
         created_by=actor,
     )
     goal_event_record(goal=goal, actor=actor, kind=GoalEvent.Kind.CREATED, summary=goal.title)
@@ -284,9 +289,12 @@ def outcome_create(
     unit: str = "",
     direction: str = Direction.INCREASE,
     due_date: date | None = None,
+    source: str = "",
+    external_key: str = "",
 ) -> Outcome:
     """Add an outcome (key result) to a goal of `organization`, with the next O-number; its
-    current value starts at the baseline unless given."""
+    current value starts at the baseline unless given. An imported outcome keeps the tool and
+    key it came from."""
     _check_same_org(organization, goal=goal)
     title = _check_title(title)
     check_outcome_values(baseline, target, direction)
@@ -301,6 +309,8 @@ def outcome_create(
         current=baseline if current is None else current,
         direction=direction,
         due_date=due_date,
+        source=source,
+        external_key=external_key,
     )
     goal_event_record(
         goal=goal, actor=actor, kind=GoalEvent.Kind.OUTCOME_ADDED, summary=f"{outcome.key} {title}"

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from goals import services as goal_services
 from goals.models import Goal, GoalStatus, Outcome, Priority
+from imports.models import ImportRun
 from vindaris.tenancy.models import Organization, User
 from work import services as work_services
 from work.models import Origin, Task
@@ -69,3 +70,21 @@ def make_task(
         origin=origin,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def make_import(org: Organization, actor: User, text: str = "") -> ImportRun:
+    """An import read in its dry run (ready to apply), of a small Jira export by default."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports import services as import_services
+    from vindaris.tenancy.models import Membership
+
+    text = text or "Issue key,Summary,Status\nPM-1,Pay with cards,To Do\n"
+    run = import_services.import_start(
+        organization=org,
+        membership=Membership.objects.get(organization=org, user=actor),
+        upload=SimpleUploadedFile("export.csv", text.encode()),
+    )
+    import_services.run_pending(org.pk)
+    run.refresh_from_db()
+    return run

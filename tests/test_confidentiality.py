@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from goals import services as goal_services
 from goals.models import Goal, GoalStatus, Priority
-from tests.builders import make_goal, make_outcome, make_task
+from tests.builders import make_goal, make_import, make_outcome, make_task
 from tests.factories import MembershipFactory, UserFactory
 from tests.isolation import classify, fill
 from traceability import services as trace_services
@@ -70,6 +70,7 @@ def world(org, admin, lead, planner, viewer):
         "goal_number": str(objective.number),
         "outcome_number": str(open_outcome.number),
         "task_number": str(open_task.number),
+        "import_number": str(make_import(org, lead).number),
     }
     return {"granted": granted.user, "samples": samples, "secret": secret}
 

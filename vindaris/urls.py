@@ -11,6 +11,7 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", include("goals.urls")),
     path("", include("work.urls")),
     path("", include("traceability.urls")),
+    path("", include("imports.urls")),
 ]
 
 # A database outage answers 503 "try again" (or, after a saved write, a redirect); anything else

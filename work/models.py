@@ -40,6 +40,13 @@ class Task(TenantModel):
     link_confirmed_at = models.DateTimeField()
     # A written reason to keep working on a stranded task; holds until the goal changes again.
     kept_reason = models.CharField(max_length=300, blank=True)
+    # Imported work keeps where it came from: the tool ("jira") and the tool's key ("PM-92"), by
+    # which a newer export of the same project updates it, and the import that created it.
+    source = models.CharField(max_length=16, blank=True, db_default="")
+    external_key = models.CharField(max_length=100, blank=True, db_default="")
+    import_run = TenantForeignKey(
+        "imports.ImportRun", null=True, blank=True, related_name="+", db_index=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -52,6 +59,12 @@ class Task(TenantModel):
             models.CheckConstraint(
                 condition=Q(outcome__isnull=True) | Q(goal__isnull=False),
                 name="task_outcome_needs_goal",
+            ),
+            # one task per key of a tool: a re-import finds it by key, never by title
+            models.UniqueConstraint(
+                fields=["organization", "source", "external_key"],
+                condition=~Q(external_key=""),
+                name="task_org_external_key",
             ),
         ]
         indexes = [
@@ -83,6 +96,12 @@ class Task(TenantModel):
                 fields=["organization", "number"],
                 name="task_org_orphaned_idx",
                 condition=Q(goal__isnull=True) & LIVE,
+            ),
+            # the work an import created (its result page, the orphaned queue filtered to it)
+            models.Index(
+                fields=["organization", "import_run", "number"],
+                name="task_org_import_idx",
+                condition=Q(import_run__isnull=False),
             ),
             # the work list filtered by assignee
             models.Index(

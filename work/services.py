@@ -434,3 +434,170 @@ def task_create_many(
     )
     enqueue_reconcile(organization.pk)
     return tasks
+
+
+# Imported work: set-based, a fixed number of statements per batch --------------------------
+
+
+class ImportedTask(NamedTuple):
+    """A task to create from an imported row (values already checked by the importer)."""
+
+    source: str  # the tool: "jira"
+    external_key: str  # the tool's key: "PM-92"
+    title: str
+    description: str
+    status: str
+    estimate: int
+    due_date: date | None
+    assignee_id: int | None
+    goal_id: int | None
+    outcome_id: int | None
+
+
+class ImportedChange(NamedTuple):
+    """An imported task's new values for the fields a tool owns. `goal_id` is given only to link
+    work that has no goal yet: a link someone made in Vindaris is never replaced."""
+
+    task_id: int
+    title: str
+    description: str
+    status: str
+    estimate: int
+    due_date: date | None
+    assignee_id: int | None
+    goal_id: int | None
+
+
+# What a re-import may change on a task: the fields the tool owns. The link (goal, outcome,
+# kept reason, confirmation) is Vindaris's own and never overwritten.
+IMPORTED_FIELDS = ("title", "description", "status", "estimate", "due_date", "assignee_id")
+
+
+def tasks_import(
+    *,
+    organization: Organization,
+    actor: User | None,
+    import_run_id: int,
+    label: str,
+    tasks: Sequence[ImportedTask],
+) -> int:
+    """Create `tasks` (origin import, consecutive T-numbers) with a history row each ("imported
+    from Jira PM-92", `label` naming the tool). Four statements however many tasks: the
+    importer checked goal, outcome and assignee belong to the organization (the composite keys
+    refuse anything else). Returns the first T-number."""
+    if not tasks:
+        return 0
+    first = next_number(organization, "task", count=len(tasks))
+    now = timezone.now()
+    created = Task.objects.bulk_create(
+        [
+            Task(
+                organization=organization,
+                number=first + i,
+                title=row.title,
+                description=row.description,
+                status=row.status,
+                estimate=row.estimate,
+                due_date=row.due_date,
+                assignee_id=row.assignee_id,
+                goal_id=row.goal_id,
+                outcome_id=row.outcome_id,
+                origin=Origin.IMPORT,
+                source=row.source,
+                external_key=row.external_key,
+                import_run_id=import_run_id,
+                link_confirmed_at=now,
+                created_by=actor,
+            )
+            for i, row in enumerate(tasks)
+        ]
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            TaskEvent(
+                organization_id=organization.pk,
+                task=task,
+                actor=actor,
+                kind=TaskEvent.Kind.CREATED,
+                to_goal_id=task.goal_id,
+                to_status=task.status,
+                reason=f"imported from {label} {task.external_key}"[:300],
+            )
+            for task in created
+        ]
+    )
+    enqueue_reconcile(organization.pk)
+    return first
+
+
+def tasks_import_update(
+    *,
+    organization: Organization,
+    actor: User | None,
+    label: str,
+    changes: Sequence[ImportedChange],
+) -> None:
+    """Apply a newer export's values to imported tasks, with a history row for each task that
+    changed ("updated from Jira PM-92": old → new), and a status row where the status moved.
+    A goal is set only on work that has none (linked by the import's mapping); the link then
+    counts as confirmed now. A fixed number of statements however many tasks."""
+    if not changes:
+        return
+    ids = [change.task_id for change in changes]
+    current = {
+        task.pk: task
+        for task in Task.objects.filter(organization=organization, pk__in=ids).only(
+            "id", "organization_id", "number", "goal_id", "external_key", *IMPORTED_FIELDS
+        )
+    }
+    now = timezone.now()
+    events: list[TaskEvent] = []
+    changed: list[Task] = []
+    for change in changes:
+        task = current.get(change.task_id)
+        if task is None:
+            continue
+        diff = {
+            field: (_plain(getattr(task, field)), _plain(getattr(change, field)))
+            for field in IMPORTED_FIELDS
+            if getattr(task, field) != getattr(change, field)
+        }
+        link = change.goal_id is not None and task.goal_id is None
+        if not diff and not link:
+            continue
+        reason = f"updated from {label} {task.external_key}"[:300]
+        if "status" in diff:
+            events.append(
+                _event(
+                    task,
+                    actor,
+                    TaskEvent.Kind.STATUS,
+                    from_status=task.status,
+                    to_status=change.status,
+                    reason=reason,
+                )
+            )
+        if link:
+            events.append(
+                _event(task, actor, TaskEvent.Kind.MOVED, to_goal_id=change.goal_id, reason=reason)
+            )
+            task.goal_id = change.goal_id
+            task.link_confirmed_at = now
+        if set(diff) - {"status"}:
+            other = {field: list(values) for field, values in diff.items() if field != "status"}
+            events.append(_event(task, actor, TaskEvent.Kind.EDITED, changes=other, reason=reason))
+        for field in IMPORTED_FIELDS:
+            setattr(task, field, getattr(change, field))
+        task.updated_at = now
+        changed.append(task)
+    if changed:
+        Task.objects.filter(organization=organization).bulk_update(
+            changed, [*IMPORTED_FIELDS, "goal_id", "link_confirmed_at", "updated_at"]
+        )
+        TaskEvent.objects.bulk_create(events)
+        enqueue_reconcile(organization.pk)
+
+
+def _plain(value: Any) -> Any:
+    """A value as history keeps it in JSON."""
+    return value.isoformat() if isinstance(value, date) else value

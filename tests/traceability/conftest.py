@@ -171,6 +171,8 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
         # Beat runs inside the worker: the dispatcher hands the jobs writes asked for to the
         # broker every fraction of a second.
         "JOBS_DISPATCH_SECONDS": "0.3",
+        # Uploads (imports) are read from where the test settings keep them.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     app.control.purge()  # jobs enqueued by earlier tests, for rows long gone
     with worker.log.open("wb") as log:

@@ -165,15 +165,19 @@ def queue_tasks(
     kind: str,
     kept: bool = False,
     before: int | None = None,
+    imported: int | None = None,
 ) -> tuple[list[Task], int | None]:
     """One page of a task queue (orphaned, stranded or suspect) as `viewer` may see it, newest
     first, keyset-paginated on the task number; the stranded queue's open tasks, or its kept
-    ones with `kept` (each task carries `.kept`). Returns the page and the next page's cursor
-    (or None). Goal and assignee loaded; one query."""
+    ones with `kept` (each task carries `.kept`); only the work import I-`imported` created,
+    when given. Returns the page and the next page's cursor (or None). Goal and assignee
+    loaded; one query."""
     condition = TASK_QUEUES[kind]
     if kind == "stranded":
         condition = gaps.KEPT if kept else OPEN_STRANDED
     qs = _tasks_seen_by(organization, viewer).filter(condition)
+    if imported is not None:
+        qs = qs.filter(import_run__number=imported)
     if before is not None:
         qs = qs.filter(number__lt=before)
     page: list[Any] = list(

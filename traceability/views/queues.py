@@ -90,9 +90,11 @@ def _queue_context(request: OrgRequest, kind: str) -> dict[str, Any]:
         ctx["paged"] = "after" in params
     else:
         before = cursor(params.get("before"))
+        imported = cursor(params.get("import"))
         tasks, next_before = selectors.queue_tasks(
-            organization=organization, viewer=viewer, kind=kind, before=before
+            organization=organization, viewer=viewer, kind=kind, before=before, imported=imported
         )
+        ctx["imported"] = imported
         ctx.update(
             tasks=tasks, older_query=query(params, before=next_before) if next_before else ""
         )

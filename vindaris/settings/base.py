@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "goals",
     "work",
     "traceability",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / ".state" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (imports, until applied or discarded): a folder the web and worker processes
+# share (a volume in docker compose).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".state" / "media")
+MEDIA_URL = "/media/"  # never served: uploads are read by the importer only
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -171,6 +176,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis broker, JSON only, late acks so a killed worker's task is redelivered.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+# A shared cache on Redis: progress of background jobs (imports), rate limits.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # redis-py names a Unix socket unix:///path where Celery's broker says redis+socket://
+        "LOCATION": env("CACHE_URL", default=REDIS_URL.replace("redis+socket://", "unix://", 1)),
+        "KEY_PREFIX": "vindaris",
+        "TIMEOUT": 3600,
+    }
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -15,3 +15,5 @@ ALLOWED_HOSTS = ["*"]
 SITE_URL = "http://testserver"
 STATIC_ROOT = BASE_DIR / ".state" / "test-static"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+# Uploads (imports) of the test run, apart from a development server's.
+MEDIA_ROOT = BASE_DIR / ".state" / "test-media"  # noqa: F405
