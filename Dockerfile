@@ -9,10 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=vindaris.settings.production \
     STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/var/lib/vindaris/media \
     WEB_CONCURRENCY=3
 
 RUN groupadd --system --gid 10001 vindaris \
- && useradd --system --uid 10001 --gid vindaris --home-dir /app --no-create-home vindaris
+ && useradd --system --uid 10001 --gid vindaris --home-dir /app --no-create-home vindaris \
+ && install -d -o vindaris -g vindaris /var/lib/vindaris/media
 
 # Runtime dependencies only, exactly as locked (every wheel checked against its hash).
 COPY requirements.lock /tmp/requirements.lock

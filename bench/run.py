@@ -20,6 +20,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -380,7 +381,22 @@ def _state(r: dict) -> str:
     return "" if r["status"] == "ok" else r["status"].split(":", 1)[0]
 
 
-def evaluate(pages: dict, reconcile: dict, digest: dict) -> list[dict]:
+IMPORT_DRY_RUN_S, IMPORT_APPLY_S = 15, 60
+
+
+def measure_import() -> dict[str, Any]:
+    """The import of a 100,000-row Jira CSV (bench/imports.py), in a process of its own."""
+    done = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-m", "bench.imports"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def evaluate(pages: dict, reconcile: dict, digest: dict, imported: dict) -> list[dict]:
     """Every target of the issue, measured, met or not. A missing or failing page misses its
     targets."""
     targets = []
@@ -442,6 +458,18 @@ def evaluate(pages: dict, reconcile: dict, digest: dict) -> list[dict]:
         f"digest build ≤ {DIGEST_QUERIES} queries per 1,000 recipients",
         str(digest["queries"]),
         digest["queries"] <= DIGEST_QUERIES,
+    )
+    add(
+        f"import of a 100,000-row Jira CSV: dry run ≤ {IMPORT_DRY_RUN_S} s",
+        f"{imported['dry_run_s']} s ({imported['file_mb']} MB,"
+        f" peak {imported['peak_mb_dry_run']} MB)",
+        imported["dry_run_s"] <= IMPORT_DRY_RUN_S,
+    )
+    add(
+        f"import of a 100,000-row Jira CSV: apply ≤ {IMPORT_APPLY_S} s, coverage right after",
+        f"{imported['apply_s']} s ({imported['apply_statements']} statements,"
+        f" {imported['batches']} batches, peak {imported['peak_mb_apply']} MB)",
+        imported["apply_s"] <= IMPORT_APPLY_S and imported["coverage_agrees"],
     )
     for key, by_scale in pages.items():
         peaks = [by_scale[s].get("peak_mb") for s in SCALES]
@@ -536,6 +564,9 @@ def partial_run(cur: Any) -> int:
     if "reconcile" in ONLY:
         out["reconcile"] = measure_reconciler(cur)
         print(f"bench: reconciler: {json.dumps(out['reconcile'], default=str)}", flush=True)
+    if "import" in ONLY:
+        out["import"] = measure_import()
+        print(f"bench: import: {json.dumps(out['import'])}", flush=True)
     if "digest" in ONLY:
         out["digest"] = measure_digest()
         print(f"bench: digest: {json.dumps(out['digest'], default=str)}", flush=True)
@@ -599,9 +630,13 @@ def main() -> int:
     results["reconcile"] = measure_reconciler(cur)
     print("bench: digest", flush=True)
     results["digest"] = measure_digest()
+    print("bench: import", flush=True)
+    results["import"] = measure_import()
     results["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     results["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    results["targets"] = evaluate(results["pages"], results["reconcile"], results["digest"])
+    results["targets"] = evaluate(
+        results["pages"], results["reconcile"], results["digest"], results["import"]
+    )
     met = sum(1 for t in results["targets"] if t["met"])
     total = len(results["targets"])
     results["met"], results["total"] = met, total

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -40,11 +40,12 @@ from imports.readers.base import (
     WorkRow,
 )
 from traceability.selectors import coverage_headline
+from traceability.services import goal_coverage_refresh
 from vindaris.lib import jobs
 from vindaris.tenancy.models import Membership, Organization, Role, User
 from vindaris.tenancy.numbering import next_number
 from work import services as work_services
-from work.models import LIVE_STATUSES, Task, TaskStatus
+from work.models import LIVE_STATUSES, SOURCE_LABELS, Task, TaskStatus
 
 from .mapping import GOAL_CHOICE, NEW_GOAL, NO_GOAL, Mapping, points, suggested_status
 from .models import ImportRun, ImportState
@@ -61,14 +62,6 @@ SHOWN = 200
 # Groupings offered in the mapping; beyond these (by rows), work stays without a goal.
 MAX_GROUPS = 300
 IMPORTERS = (Role.ADMIN, Role.LEAD)
-
-SOURCE_LABELS = {
-    "jira": "Jira",
-    "linear": "Linear",
-    "github": "GitHub",
-    "asana": "Asana",
-    "vindaris": "a Vindaris file",
-}
 
 
 class ImportFailed(Exception):
@@ -92,7 +85,7 @@ def import_start(
     *,
     organization: Organization,
     membership: Membership,
-    upload: UploadedFile,
+    upload: File,
     format: str = "",
 ) -> ImportRun:
     """Keep the upload and queue its dry run. The format is detected from the file's headers
@@ -980,6 +973,9 @@ def apply(run: ImportRun) -> None:
     created = updated = unchanged = skipped = linked = 0
     first_number = 0
     done = 0
+    # The work's per-goal coverage is recounted once at the end rather than row by row
+    # (traceability migration 0009): for this organization, in this transaction only.
+    _defer_coverage(organization)
     with _items(run) as (reader, items, position):
         rows = (item for item in items if isinstance(item, WorkRow))
         for batch in _batches(rows):
@@ -1042,6 +1038,7 @@ def apply(run: ImportRun) -> None:
                 organization=organization, actor=actor, label=label, changes=changes
             )
             done += len(batch)
+    _recount_coverage(organization)
     after = coverage_headline(organization=organization, viewer=viewer, now=timezone.now())
     run.result = {
         "tasks": {"new": created, "changed": updated, "unchanged": unchanged},
@@ -1129,6 +1126,21 @@ def _group_goals(
                 )
             goals[key] = goal_id
     return goals, created
+
+
+def _defer_coverage(organization: Organization) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('vindaris.coverage_deferred', %s, true)", [str(organization.pk)]
+        )
+
+
+def _recount_coverage(organization: Organization) -> None:
+    """End the deferral and bring the organization's per-goal coverage rows to a recount of
+    its tasks, in the import's transaction: they are right the moment it commits."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('vindaris.coverage_deferred', '', true)")
+    goal_coverage_refresh(organization=organization)
 
 
 def _headline_json(headline: Any) -> dict[str, Any]:

@@ -19,6 +19,16 @@ class Origin(models.TextChoices):
     API = "api", "API"
 
 
+# The tools work is imported from, as people name them.
+SOURCE_LABELS = {
+    "jira": "Jira",
+    "linear": "Linear",
+    "github": "GitHub",
+    "asana": "Asana",
+    "vindaris": "a Vindaris file",
+}
+
+
 class Task(TenantModel):
     """A unit of work, linked to the goal it serves (empty only for orphaned work)."""
 
@@ -115,6 +125,10 @@ class Task(TenantModel):
     @property
     def key(self) -> str:
         return f"T-{self.number}"
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
 
     # The gap rules are work.gaps'; these read them for one loaded task.
     @property

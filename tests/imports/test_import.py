@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from goals.models import Goal, GoalStatus
 from imports import services
@@ -203,6 +204,28 @@ def test_a_newer_export_updates_by_key_adds_the_new_and_lists_the_gone(
         (TaskEvent.Kind.MOVED, "updated from Jira PM-3"),
         (TaskEvent.Kind.EDITED, "updated from Jira PM-3"),
     ]
+
+
+def drift(org) -> int:
+    """Per-goal coverage figures that differ from a recount of the tasks (traceability 0005)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM traceability_goalcoverage_drift(%s)", [org.pk])
+        return cursor.fetchone()[0]
+
+
+def test_the_coverage_rows_are_right_the_moment_the_apply_ends(org, importer, lead, planner):
+    checkout = make_goal(org, lead, "Checkout converts")
+    make_task(org, planner, checkout, "Measure conversion", estimate=4)
+    run = start(org, importer, FIRST)
+    apply(org, importer, run, mapped(run, **{"PM-1": checkout.key, "PM-2": "new"}))
+    assert drift(org) == 0
+    # and the next write counts as usual: the deferral ended with the import's transaction
+    make_task(org, planner, checkout, "Another", estimate=2)
+    assert drift(org) == 0
+    headline = coverage_headline(organization=org, viewer=importer, now=timezone.now())
+    # live: 4 + 2 (by hand) + PM-3 (3) + PM-4 (3, rounded up) on the active goal, PM-5 done
+    # under the draft goal, PM-6 cancelled
+    assert (headline.live_effort, headline.linked_effort) == (12, 12)
 
 
 def test_a_failed_apply_leaves_nothing_half_done(org, importer, lead):

@@ -78,6 +78,11 @@ def test_a_lead_uploads_follows_maps_and_applies(org, lead, client_for, htmx_hea
     assert "3</strong> tasks created" in page
     assert f"/coverage/orphaned/?import={run.number}" in page
 
+    card = Task.objects.get(organization=org, external_key="ENG-1")
+    assert (
+        "Import from Linear, ENG-1"
+        in client.get(f"/o/{org.slug}/tasks/{card.number}/").content.decode()
+    )
     queue = client.get(f"/o/{org.slug}/coverage/orphaned/?import={run.number}").content.decode()
     assert "Fix the footer" in queue
     assert "Pay with cards" not in queue  # linked to the goal, not orphaned
