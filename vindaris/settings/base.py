@@ -72,6 +72,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vindaris.tenancy.context_processors.navigation",
             ],
+            # `{% load markdown %}`: what members write, rendered and sanitized (vindaris.lib).
+            "libraries": {"markdown": "vindaris.lib.markdown"},
         },
     }
 ]
