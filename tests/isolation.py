@@ -13,6 +13,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ORG_PREFIX = "o/<slug:org_slug>/"
+# The public API: its organization operations (tests/api/harness.py asks each of them the same
+# questions with tokens), and its schema and docs, which anyone may read.
+API_ORG_PREFIX = "api/v1/o/<org_slug>/"
+API_PREFIX = "api/v1/"
 
 # Pages anyone may reach (they resolve no organization from the URL).
 PUBLIC_NAMES = {
@@ -37,7 +41,7 @@ STAFF_PREFIX = "admin/"
 class Route:
     route: str
     name: str | None
-    kind: str  # public, organization, staff, unclassified
+    kind: str  # public, organization, staff, api, api_public, unclassified
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, str | None]]:
@@ -53,6 +57,10 @@ def classify(urlconf: str | None = None) -> list[Route]:
     for route, name in _walk(get_resolver(urlconf).url_patterns):
         if route.startswith(ORG_PREFIX):
             kind = "organization"
+        elif route.startswith(API_ORG_PREFIX):
+            kind = "api"
+        elif route.startswith(API_PREFIX):
+            kind = "api_public"
         elif route.startswith(STAFF_PREFIX):
             kind = "staff"
         elif name in PUBLIC_NAMES:

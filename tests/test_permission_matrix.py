@@ -42,6 +42,9 @@ MATRIX: dict[str, Rule] = {
     "member_remove": Rule("admin"),
     "invitation_revoke": Rule("admin"),
     "organization_settings": Rule("admin"),
+    # API tokens: every member manages their own (admins also revoke others')
+    "api_tokens": Rule("viewer"),
+    "api_token_revoke": Rule("viewer"),
     # goals and outcomes
     "goal_list": Rule("viewer"),
     "goal_create": Rule("lead"),

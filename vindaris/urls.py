@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
+from api import urls as api_urls
 from vindaris.tenancy import urls as tenancy_urls
 from vindaris.tenancy.forms import LoginForm
 
@@ -11,6 +12,7 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", include("goals.urls")),
     path("", include("work.urls")),
     path("", include("traceability.urls")),
+    *api_urls.org_urlpatterns,
     path("", include("imports.urls")),
 ]
 
@@ -32,4 +34,6 @@ urlpatterns = [
     # Staff: /admin/
     path("admin/", admin.site.urls),
     path("o/<slug:org_slug>/", include(org_patterns)),
+    # The public API: /api/v1/ (api.v1)
+    path("api/", include("api.urls")),
 ]

@@ -32,11 +32,13 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "ninja",  # its Swagger UI templates and static files (the API's docs page, no CDN)
     "vindaris.tenancy",
     "goals",
     "work",
     "traceability",
     "imports",
+    "api",
 ]
 
 MIDDLEWARE = [
