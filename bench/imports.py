@@ -45,6 +45,7 @@ def measure(rows: int = 100_000) -> dict[str, Any]:
 
     folder = Path(tempfile.mkdtemp(prefix="vindaris-import-bench-"))
     written = write_jira_csv(folder / "jira.csv", rows=rows)
+    peak_file = _peak_mb()
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")
     organization = Organization.objects.create(name="Import bench", slug=f"import-{stamp}")
     lead = User.objects.create_user(email=f"lead-{stamp}@import.bench", password=None)
@@ -66,6 +67,7 @@ def measure(rows: int = 100_000) -> dict[str, Any]:
             membership=membership,
             upload=File(binary, name="jira.csv"),
         )
+    peak_upload = _peak_mb()
     epics = [f"BIG-{1 + 250 * n}" for n in range(8)]
     ImportRun.objects.filter(organization=organization, pk=run.pk).update(
         mapping={"groups": {epic: goal.key for epic, goal in zip(epics, goals, strict=True)}}
@@ -101,6 +103,8 @@ def measure(rows: int = 100_000) -> dict[str, Any]:
         "problems": plan["problems_count"],
         "dry_run_s": round(dry_run_s, 1),
         "apply_s": round(apply_s, 1),
+        "peak_mb_file_written": peak_file,
+        "peak_mb_uploaded": peak_upload,
         "peak_mb_before": before,
         "peak_mb_dry_run": dry_run_peak,
         "peak_mb_apply": _peak_mb(),

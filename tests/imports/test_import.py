@@ -3,6 +3,8 @@ re-import, and what nothing-changes means for bad input. The background job is t
 (`run_pending`, what the Celery task runs), called in-process so that each step can be checked.
 """
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -356,3 +358,45 @@ def test_the_headline_after_the_apply_is_the_dashboards(org, importer, lead):
     assert run.result["after"]["orphaned"] == headline.orphaned == 2
     # 4 points linked of 4 + 3 + 3 live
     assert headline.linked_percent == round(100 * 4 / 10)
+
+
+def test_a_strategy_file_with_a_parent_cycle_imports_the_rest_and_lists_the_cycle(org, importer):
+    text = (
+        "Type,Key,Title,Parent,Goal,Status,Priority,Estimate\n"
+        "goal,G-1,Grow revenue,G-2,,active,P1,\n"
+        "goal,G-2,Win the mid-market,G-1,,active,P2,\n"
+        "goal,G-3,Keep customers,,,active,P2,\n"
+        "goal,G-4,Under the cycle,G-1,,active,P3,\n"
+        "task,T-1,Call churned accounts,,G-3,todo,,3\n"
+        "task,T-2,Price the mid-market plan,,G-2,todo,,2\n"
+    )
+    run = start(org, importer, text)
+
+    lines = {line for line, _ in run.plan["problems"]}
+    # G-1 and G-2 (lines 2, 3) are each other's ancestors; G-4 and T-2 hang from them
+    assert {2, 3, 5, 7} <= lines
+    assert 4 not in lines and 6 not in lines
+    assert run.plan["goals"]["new"] == 1
+    assert run.plan["tasks"]["new"] == 1
+    run = apply(org, importer, run)
+    assert list(Goal.objects.filter(organization=org).values_list("title", flat=True)) == [
+        "Keep customers"
+    ]
+    task = Task.objects.get(organization=org)
+    assert (task.title, task.goal.title, task.estimate) == (
+        "Call churned accounts",
+        "Keep customers",
+        3,
+    )
+
+
+def test_an_unbalanced_quote_fails_the_dry_run_with_its_line_and_keeps_nothing(org, importer):
+    broken = (Path(__file__).parent / "samples" / "broken" / "unbalanced_quote.csv").read_text()
+    run = start(org, importer, broken)
+
+    assert run.state == ImportState.FAILED
+    assert "Line 3" in run.error or "line 3" in run.error
+    assert run.error.endswith("Nothing was changed.")
+    with pytest.raises(ValidationError):
+        services.import_apply(organization=org, membership=importer, run=run)
+    assert not Task.objects.filter(organization=org).exists()
