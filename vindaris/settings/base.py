@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "traceability",
     "imports",
     "api",
+    "notifications",
 ]
 
 MIDDLEWARE = [
