@@ -28,7 +28,8 @@ class Verdict:
 
 
 def limits() -> tuple[int, int]:
-    """(requests, seconds) of the window: settings API_RATE_LIMIT and API_RATE_WINDOW."""
+    """(requests, seconds) of the window: settings API_RATE_LIMIT and API_RATE_WINDOW (from the
+    environment, vindaris.settings.base)."""
     return (
         int(getattr(settings, "API_RATE_LIMIT", DEFAULT_LIMIT)),
         int(getattr(settings, "API_RATE_WINDOW", DEFAULT_WINDOW)),

@@ -93,11 +93,11 @@ def goals_page(
     return list(goals.select_related("parent", "owner__user").order_by("number")[: limit + 1])
 
 
-def goal_open_flags(*, goal: Goal) -> dict[str, int]:
+def goal_open_flags(*, organization: Organization, goal: Goal) -> dict[str, int]:
     """The open flags on the goal (starved) and on its own tasks (stranded, suspect), counted
     by kind (traceability.selectors.open_flags). One query."""
     rows = (
-        trace_selectors.open_flags(organization=goal.organization)
+        trace_selectors.open_flags(organization=organization)
         .filter(Q(goal=goal) | Q(task__goal=goal))
         .order_by()
         .values_list("kind")

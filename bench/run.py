@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import api as api_bench
 from bench import floors
 from bench.generate import SCALES, lead_email
 
@@ -396,7 +397,9 @@ def measure_import() -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def evaluate(pages: dict, reconcile: dict, digest: dict, imported: dict) -> list[dict]:
+def evaluate(
+    pages: dict, reconcile: dict, digest: dict, imported: dict, api: dict | None = None
+) -> list[dict]:
     """Every target of the issue, measured, met or not. A missing or failing page misses its
     targets."""
     targets = []
@@ -471,6 +474,8 @@ def evaluate(pages: dict, reconcile: dict, digest: dict, imported: dict) -> list
         f" {imported['batches']} batches, peak {imported['peak_mb_apply']} MB)",
         imported["apply_s"] <= IMPORT_APPLY_S and imported["coverage_agrees"],
     )
+    for name, measured, met in api_bench.targets(api or {}, list(SCALES)):
+        add(name, measured, met)
     for key, by_scale in pages.items():
         peaks = [by_scale[s].get("peak_mb") for s in SCALES]
         if any(p is None for p in peaks):
@@ -524,6 +529,7 @@ def report(results: dict) -> str:
                 f"| {_cell(r.get('ratio_p95'), ' ×')} | {_cell(r.get('peak_mb'))} |"
             )
     rec, dig = results["reconcile"], results["digest"]
+    lines += ["", *api_bench.report_rows(results.get("api", {}))]
     lines += [
         "",
         "| job | measured | floor | ratio |",
@@ -561,6 +567,11 @@ def partial_run(cur: Any) -> int:
                 r = measure_page(session, page, cur, conn, keep_sql=False)
                 out[f"{page.key}@{scale}"] = r
                 print(f"bench: {page.label} at {scale}: {json.dumps(r, default=str)}", flush=True)
+    if "api" in ONLY:
+        for scale in ONLY_SCALES or list(SCALES):
+            t = floors.target(cur, SCALES[scale].slug, lead_email(SCALES[scale].slug))
+            out[f"api@{scale}"] = api_bench.measure(t, REQUESTS)
+            print(f"bench: api at {scale}: {json.dumps(out[f'api@{scale}'])}", flush=True)
     if "reconcile" in ONLY:
         out["reconcile"] = measure_reconciler(cur)
         print(f"bench: reconciler: {json.dumps(out['reconcile'], default=str)}", flush=True)
@@ -602,6 +613,7 @@ def main() -> int:
     # settings spend on every large aggregate); the app runs with the server's settings.
     cur.execute("SET jit = off")
     results: dict[str, Any] = {"machine": machine(cur), "pages": {p.key: {} for p in PAGES}}
+    results["api"] = {}
     results["machine"]["load_before"] = [round(x, 2) for x in os.getloadavg()]
     targets: dict[str, floors.Target] = {}
     if ONLY or ONLY_SCALES:
@@ -625,6 +637,9 @@ def main() -> int:
                 f"{r['floor_p95_ms']} ms ({time.perf_counter() - started:.0f} s)",
                 flush=True,
             )
+        results["api"][scale] = api_bench.measure(session.target, REQUESTS)
+        slowest = max((r.get("p95_ms", 0) for r in results["api"][scale].values()), default=0)
+        print(f"bench:   API operations: slowest p95 {slowest} ms", flush=True)
     results["data"] = data_summary(cur, targets)
     print("bench: reconciler", flush=True)
     results["reconcile"] = measure_reconciler(cur)
@@ -635,7 +650,7 @@ def main() -> int:
     results["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     results["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     results["targets"] = evaluate(
-        results["pages"], results["reconcile"], results["digest"], results["import"]
+        results["pages"], results["reconcile"], results["digest"], results["import"], results["api"]
     )
     met = sum(1 for t in results["targets"] if t["met"])
     total = len(results["targets"])

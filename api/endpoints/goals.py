@@ -49,7 +49,7 @@ def goal_detail(actor: Actor, goal: Goal) -> schemas.GoalDetail:
         now=timezone.now(),
     ).get(goal.pk, trees.Rollup())
     outcomes = goal_selectors.outcomes_of(goal=goal)
-    flags = selectors.goal_open_flags(goal=goal)
+    flags = selectors.goal_open_flags(organization=actor.organization, goal=goal)
     base = schemas.goal_out(goal, slug=actor.organization.slug)
     return schemas.GoalDetail(
         **base.model_dump(),

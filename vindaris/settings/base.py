@@ -272,3 +272,7 @@ LOGGING = {
 }
 
 MESSAGE_TAGS: dict[int, str] = {}
+
+# The public API (api.v1): requests per personal access token per window, counted in the cache.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
