@@ -39,7 +39,7 @@ class Command(BaseCommand):
         membership = members.order_by("role", "pk").first()
         if membership is None:
             raise CommandError("No admin or lead to import as (see --as).")
-        path: Path = options["file"]
+        path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}.")
         if path.stat().st_size > services.MAX_FILE_BYTES:
