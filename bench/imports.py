@@ -22,6 +22,11 @@ MB = 1024 * 1024
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: getrusage's maximum is carried over from
+    the parent across exec, VmHWM starts afresh)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
