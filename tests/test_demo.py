@@ -6,7 +6,6 @@ The tests only read the demo: it is loaded once for the module (its statements c
 test's) and rolled back after the last test."""
 
 import itertools
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from work.models import LIVE, CheckInCredit, Origin, Task, TaskEvent, TaskStatus
 
 @dataclass(frozen=True)
 class Load:
-    seconds: float
     statements: int
 
 
@@ -41,14 +39,12 @@ def demo_load(django_db_setup, django_db_blocker) -> Iterator[Load]:
     """The demo, loaded once in a transaction that is rolled back after the module's tests."""
     with django_db_blocker.unblock(), transaction.atomic():
         tenant_sql.forget()
-        started = time.monotonic()
         with CaptureQueriesContext(connection) as queries:
             assert demo.seed() is True
-        seconds = time.monotonic() - started
         unpinned = tenant_sql.recorded()
         tenant_sql.forget()
         assert not unpinned, f"statements not pinned to one organization: {unpinned[:3]}"
-        yield Load(seconds=seconds, statements=len(queries))
+        yield Load(statements=len(queries))
         transaction.set_rollback(True)
 
 
@@ -57,12 +53,12 @@ def seeded(db, demo_load) -> dict[str, Organization]:
     return {o.slug: o for o in Organization.objects.filter(slug__in=["acme", "globex"])}
 
 
-def test_the_demo_loads_in_a_few_seconds(db, demo_load):
+def test_the_demo_loads_in_a_few_thousand_statements(db, demo_load):
     # Twelve weeks replayed through the services, a reconcile after each act that may open or
     # close a gap and a snapshot a day (which records the scorecard too): a few thousand
-    # statements, about 3 s on a quiet machine (more here, where every statement is checked).
+    # statements, about 3 s on a quiet machine. The count is what is held: a wall-clock limit
+    # fails on a busy machine, not on a slower demo.
     assert demo_load.statements < 5000
-    assert demo_load.seconds < 10, f"the demo took {demo_load.seconds:.1f} s to load"
 
 
 def gap(condition, org: Organization) -> int:
