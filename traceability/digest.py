@@ -18,6 +18,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from goals.models import GoalStatus
+from updates import selectors as update_selectors
+from updates.models import Health
 from vindaris.lib.emails import render_templated_email
 from vindaris.tenancy.models import Membership, Organization, Role
 
@@ -73,6 +75,30 @@ class DigestSection:
 
 
 @dataclass(frozen=True)
+class HealthSummary:
+    """The goal updates part of a digest: how the active goals the reader may see are going
+    (organization-wide digests), and the goals without a recent update (stale: a whole update
+    cycle without one) — all of them organization-wide, the member's own otherwise."""
+
+    on_track: int
+    at_risk: int
+    off_track: int
+    no_update: int
+    stale_total: int
+    stale: tuple[DigestItem, ...]
+    # At risk and off track goals, worst first (organization-wide digests)
+    attention: tuple[DigestItem, ...]
+
+    @property
+    def stale_more(self) -> int:
+        return self.stale_total - len(self.stale)
+
+    @property
+    def active(self) -> int:
+        return self.on_track + self.at_risk + self.off_track + self.no_update
+
+
+@dataclass(frozen=True)
 class Digest:
     organization: Organization
     membership: Membership
@@ -84,6 +110,7 @@ class Digest:
     # without confidential work (organization-wide only)
     score: selectors.ScoreWeek | None = None
     stop: selectors.StopSummary | None = None
+    health: HealthSummary | None = None
 
     @property
     def organization_wide(self) -> bool:
@@ -152,6 +179,50 @@ def _item(organization: Organization, flag: selectors.DigestFlag) -> DigestItem:
     )
 
 
+def _health_item(organization: Organization, goal: update_selectors.ActiveGoalHealth) -> DigestItem:
+    h = goal.health
+    if h.updated_at is None:
+        detail = "no update yet"
+    else:
+        when = local_date(organization, h.updated_at)
+        detail = f"{h.label.lower()}, last update {when:%-d %b %Y}"
+    return DigestItem(
+        goal.key, goal.title, _org_url(organization, f"goals/{goal.number}/"), detail, False
+    )
+
+
+def _health_summary(
+    organization: Organization,
+    goals: Sequence[update_selectors.ActiveGoalHealth],
+    *,
+    organization_wide: bool,
+) -> HealthSummary:
+    """What a reader is told of the goals `goals` (those it may see; its own when not
+    organization-wide)."""
+    counts: dict[str, int] = {h: 0 for h in (*Health.values, "")}
+    for goal in goals:
+        counts[goal.health.health or ""] += 1
+    stale = [g for g in goals if g.health.stale]
+    worst: dict[str, int] = {Health.OFF_TRACK: 0, Health.AT_RISK: 1}
+    attention = sorted(
+        (g for g in goals if (g.health.health or "") in worst),
+        key=lambda g: worst[g.health.health or ""],
+    )
+    return HealthSummary(
+        on_track=counts[Health.ON_TRACK],
+        at_risk=counts[Health.AT_RISK],
+        off_track=counts[Health.OFF_TRACK],
+        no_update=counts[""],
+        stale_total=len(stale),
+        stale=tuple(_health_item(organization, g) for g in stale[:ITEMS_PER_SECTION]),
+        attention=(
+            tuple(_health_item(organization, g) for g in attention[:ITEMS_PER_SECTION])
+            if organization_wide
+            else ()
+        ),
+    )
+
+
 def _sections(
     counts: dict[str, selectors.DigestCount],
     kinds: Sequence[str],
@@ -181,9 +252,9 @@ def build_digests(
     to what the member may see (goals.visibility): nothing under a hidden goal is listed,
     counted or part of the linked ratio. Members are grouped by what they may see, and SQL
     counts and picks each audience's items, so a constant number of queries builds any number
-    of digests: the visibility classes, the sections with their items, the linked ratios, and
-    for the organization-wide digests last week's scorecard and what to stop (both without
-    confidential work, so one serves every reader)."""
+    of digests: the visibility classes, the sections with their items, the linked ratios, the
+    active goals' health, and for the organization-wide digests last week's scorecard and what
+    to stop (both without confidential work, so one serves every reader)."""
     new_since = now - NEW_WITHIN
     visibility = selectors.digest_visibility(organization=organization, memberships=memberships)
     content = selectors.digest_content(
@@ -217,6 +288,10 @@ def build_digests(
     all_kinds = [str(k) for k in FlagKind]
     task_kinds = [str(k) for k in TASK_KINDS]
     wide_sections: dict[int, tuple[DigestSection, ...]] = {}
+    active_goals = update_selectors.active_goals_health(
+        organization=organization, now=now, hidden=visibility.hidden_sql()
+    )
+    wide_health: dict[int, HealthSummary] = {}
     digests = []
     for membership in memberships:
         visibility_class = visibility.class_of[membership.pk]
@@ -230,6 +305,19 @@ def build_digests(
             sections = _sections(
                 content.counts.get(("member", membership.pk), {}), task_kinds, items
             )
+        seen = [g for g in active_goals if visibility_class not in g.hidden_from]
+        if membership.role in ORGANIZATION_WIDE_ROLES:
+            if visibility_class not in wide_health:
+                wide_health[visibility_class] = _health_summary(
+                    organization, seen, organization_wide=True
+                )
+            health = wide_health[visibility_class]
+        else:
+            health = _health_summary(
+                organization,
+                [g for g in seen if g.owner_id == membership.pk],
+                organization_wide=False,
+            )
         ratio = ratios[visibility_class]
         digests.append(
             Digest(
@@ -241,6 +329,7 @@ def build_digests(
                 linked_ratio_week_ago=ratio.week_ago,
                 score=score if membership.role in ORGANIZATION_WIDE_ROLES else None,
                 stop=stop if membership.role in ORGANIZATION_WIDE_ROLES else None,
+                health=health,
             )
         )
     return digests

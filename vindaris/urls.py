@@ -14,6 +14,7 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", include("traceability.urls")),
     *api_urls.org_urlpatterns,
     path("", include("imports.urls")),
+    path("", include("updates.urls")),
 ]
 
 # A database outage answers 503 "try again" (or, after a saved write, a redirect); anything else

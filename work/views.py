@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
@@ -20,6 +21,8 @@ from goals import selectors as goal_selectors
 from goals.models import Goal, Outcome
 from goals.views import goal_or_404, outcome_or_404
 from goals.visibility import can_change, can_share
+from updates import selectors as update_selectors
+from updates.forms import UpdateForm
 from vindaris.lib.htmx import is_fragment
 from vindaris.tenancy.access import OrgRequest, org_view
 from vindaris.tenancy.models import Role
@@ -166,6 +169,14 @@ def _goal_page_context(
     task_form.offer_outcomes([card.outcome for card in outcome_cards])
     paste_form = paste_form or TaskPasteForm(goal=goal)
     paste_form.offer_outcomes([card.outcome for card in outcome_cards])
+    can_change_goal = can_change(goal, request.membership)
+    goal_updates = update_selectors.goal_section(
+        organization=request.organization,
+        goal=goal,
+        member=request.membership,
+        can_change=can_change_goal,
+        now=timezone.now(),
+    )
     return _goal_fragment_context(
         request,
         goal,
@@ -176,10 +187,16 @@ def _goal_page_context(
         outcome_cards=outcome_cards,
         children=list(selectors.children_with_counts(goal=goal, viewer=request.membership)),
         history=list(goal_selectors.goal_history(goal=goal)),
-        can_change_goal=can_change(goal, request.membership),
+        can_change_goal=can_change_goal,
         can_share_goal=can_share(goal, request.membership),
         task_form=task_form,
         paste_form=paste_form,
+        goal_updates=goal_updates,
+        update_form=(
+            UpdateForm(outcomes=[card.outcome for card in outcome_cards])
+            if goal_updates.can_post
+            else None
+        ),
     )
 
 

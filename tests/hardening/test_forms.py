@@ -36,6 +36,8 @@ def test_the_fuzzer_finds_the_forms_of_every_area(world):
         "member_invite",
         "organization_settings",
         "digest_preferences",
+        "update_create",
+        "update_reminder_preferences",
         "organization_create",
         "password_change",
     ):

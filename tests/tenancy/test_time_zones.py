@@ -361,8 +361,8 @@ def test_the_settings_offer_every_zone_grouped_by_area(org, admin, client_for):
 
     assert '<optgroup label="Pacific">' in page and '<optgroup label="Other">' in page
     assert '<option value="America/Los_Angeles" selected>America/Los Angeles</option>' in page
-    weekdays = 7  # the digest day's options
-    assert page.count("<option ") == len(zoneinfo.available_timezones() - {"localtime"}) + weekdays
+    others = 7 + 3 + 7  # the digest day's, the goal update cadence's and update day's options
+    assert page.count("<option ") == len(zoneinfo.available_timezones() - {"localtime"}) + others
 
 
 def test_the_organizations_zone_is_saved(org, admin, client_for):

@@ -251,5 +251,6 @@ def test_more_visibility_classes_take_no_more_queries(org, lead, secret):
     many = _build_queries(org)
 
     # visibility classes, sections, linked ratios, the scorecard (one for every reader: the
-    # snapshot's record, computed when there is none) and what to stop (the figures, counted)
-    assert few == many == 7
+    # snapshot's record, computed when there is none), what to stop (the figures, counted) and
+    # the active goals' health
+    assert few == many == 8

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from goals import visibility as goal_visibility
 from goals.models import Goal, GoalStatus
+from updates import health as goal_health
 from vindaris.tenancy.models import Membership, Organization, User
 from work import gaps
 
@@ -278,6 +279,7 @@ def coverage_overview(
         "also_owner": also_owner,
         "page": table.page if table else 1,
         "per_page": table.per_page if table else 1,
+        "stale_before": goal_health.stale_before(organization, now),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

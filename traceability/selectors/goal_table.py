@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from goals.models import Goal, GoalEvent, Priority
+from updates import health as goal_health
 from vindaris.lib.paging import NumberedPage
 from vindaris.tenancy.models import Membership, User
 
@@ -65,6 +66,7 @@ class GoalRow:
     progress: float | None  # the mean of its outcomes' progress, 0–1; None without outcomes
     last_activity: datetime | None
     funding: Funding
+    health: goal_health.GoalHealth = goal_health.NO_HEALTH  # the goal's latest update
 
     @property
     def key(self) -> str:
@@ -150,9 +152,10 @@ def goal_table_sql(query: GoalTableQuery, filters: str) -> tuple[str, str]:
     after its `figures`, `starved` and `funding` CTEs: the CTEs `goal_rows` (the active goals
     matching `filters`, each with its funding, own figures and gaps), `pages` (the page shown:
     the one asked for, or the last) and `page` (its rows, in order); and the expression giving
-    the page's number and its rows as JSON (see `goal_table_from`). Named parameters:
-    `%(page)s`, `%(per_page)s`. The last activity, a lookup per goal, is computed for the
-    page's goals alone unless the table is sorted by it."""
+    the page's number and its rows as JSON (see `goal_table_from`), each goal with its health
+    (updates.health). Named parameters: `%(page)s`, `%(per_page)s`, `%(stale_before)s`. The
+    last activity, a lookup per goal, is computed for the page's goals alone unless the table
+    is sorted by it."""
     by_activity = query.key == "activity"
     activity_of_rows = _last_activity("g") if by_activity else "NULL::timestamptz"
     activity_of_page = "p.last_activity" if by_activity else _last_activity("p")
@@ -184,9 +187,10 @@ def goal_table_sql(query: GoalTableQuery, filters: str) -> tuple[str, str]:
                     p.number, g.title, p.priority, u.name, u.email, parent.number, p.depth,
                     p.live_tasks, p.own_effort, p.done_effort, p.suspect, p.is_starved,
                     p.progress, {activity_of_page}, p.effort, p.weight, p.group_effort,
-                    p.group_weight) ORDER BY p.place)
+                    p.group_weight, {goal_health.columns("g")}) ORDER BY p.place)
            FROM page p
            JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = p.goal_id
+           {goal_health.latest_join("g")}
            LEFT JOIN {GOAL} parent
                   ON parent.organization_id = %(org)s AND parent.id = p.parent_id
            LEFT JOIN {MEMBERSHIP} m ON m.id = p.owner_id
@@ -219,6 +223,14 @@ def goal_table_from(
                     weight=int(row[15]),
                     group_effort=int(row[16]),
                     group_weight=int(row[17]),
+                ),
+                health=goal_health.from_row(
+                    [
+                        row[18],
+                        row[19],
+                        None if row[20] is None else datetime.fromisoformat(row[20]),
+                        row[21],
+                    ]
                 ),
             )
             for row in rows or ()

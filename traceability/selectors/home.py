@@ -21,9 +21,11 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 
 from goals import visibility as goal_visibility
 from goals.models import CheckIn, Goal, GoalStatus, Outcome
+from updates import health as goal_health
 from vindaris.tenancy.models import Membership, Organization
 from work import gaps
 from work.models import Task
@@ -122,6 +124,7 @@ class OwnedGoal:
     starved: bool
     outcomes: int
     progress_sum: int
+    health: goal_health.GoalHealth = goal_health.NO_HEALTH  # its latest update, stale or not
 
     @property
     def progress_percent(self) -> int | None:
@@ -152,19 +155,24 @@ def goals_owned(
     member: Membership,
     starved_ids: frozenset[int],
     limit: int = HOME_ITEMS,
+    now: datetime | None = None,
 ) -> Section[OwnedGoal]:
     """The active and on-hold goals `member` owns and may see, active first, then by priority
-    and number, with their coverage figures; starved when in `starved_ids` (a headline's, which
-    counts what the member may see). One query."""
+    and number, with their coverage figures and health (updates.health, stale as of `now`);
+    starved when in `starved_ids` (a headline's, which counts what the member may see). One
+    query."""
+    threshold = goal_health.stale_before(organization, now or timezone.now())
     active_first = Case(
         When(status=GoalStatus.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     rows: list[Any] = list(
-        Goal.objects.filter(
-            goal_visibility.visible_q(member),
-            organization=organization,
-            owner=member,
-            status__in=OWNED_STATUSES,
+        goal_health.annotate(
+            Goal.objects.filter(
+                goal_visibility.visible_q(member),
+                organization=organization,
+                owner=member,
+                status__in=OWNED_STATUSES,
+            )
         )
         .annotate(
             **{f"cov_{name}": _coverage(organization, name) for name in _COVERAGE_FIGURES},
@@ -182,6 +190,7 @@ def goals_owned(
             starved=goal.pk in starved_ids,
             outcomes=goal.cov_outcomes,
             progress_sum=goal.cov_progress_sum,
+            health=goal_health.from_annotated(goal, threshold),
         )
         for goal in rows
     ]

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 
 from goals.models import Goal
+from updates import health as goal_health
 from vindaris.tenancy.models import Membership, Organization
 from work import gaps
 
@@ -45,6 +46,7 @@ class Rollup:
     progress_sum: int = 0
     starved: int = 0  # starved goals in the subtree, this one included
     is_starved: bool = False  # this goal itself
+    health: goal_health.GoalHealth = goal_health.NO_HEALTH  # the goal's own (latest update)
 
     @property
     def done_share(self) -> int:
@@ -99,7 +101,7 @@ def rollups(
     """Roll-ups of the anchor goals (those of the organization's goals `g` that the condition
     `anchors` keeps, with its named parameters), ranked among their siblings by priority then
     number; the rows of page `page` (pinned goals always come along), each with its goal
-    (owner loaded). One query.
+    (owner loaded), and the goal's own health (its latest update, stale or not). One query.
 
     Over what `membership` may see: hidden goals are neither anchors nor walked into, so their
     work counts nowhere (and covers nothing: a goal whose only live work is hidden is starved
@@ -171,9 +173,11 @@ def rollups(
         SELECT r.id, r.parent_id, r.rn, r.total, r.pinned,
                r.live_tasks, r.live_effort, r.done_effort, r.stranded, r.suspect, r.outcomes,
                r.progress_sum, r.starved, r.is_starved, r.kept,
+               {goal_health.columns("g")},
                {GOAL_COLUMNS[1]}, {MEMBER_COLUMNS[1]}, {USER_COLUMNS[1]}
           FROM ranked r
           JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = r.id
+          {goal_health.latest_join("g")}
           LEFT JOIN {MEMBERSHIP} m ON m.id = g.owner_id
           LEFT JOIN {USER} u ON u.id = m.user_id
          WHERE (r.rn > %(offset)s AND r.rn <= %(until)s) OR r.pinned
@@ -184,6 +188,7 @@ def rollups(
         **anchors_params,
         "org": organization.pk,
         "starved_before": gaps.starved_before(organization=organization, now=now),
+        "stale_before": goal_health.stale_before(organization, now),
         "pinned": sorted(set(pinned)),
         "gaps_only": gaps_only,
         "offset": offset,
@@ -206,8 +211,9 @@ def rollups(
             starved=int(row[12]),
             is_starved=bool(row[13]),
             kept=int(row[14]),
+            health=goal_health.from_row(row[15:19]),
         )
-        result.append((ranked, rollup, goal_with_owner(row[15:])))
+        result.append((ranked, rollup, goal_with_owner(row[19:])))
     return result
 
 

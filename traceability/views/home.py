@@ -74,7 +74,7 @@ def org_home(request: OrgRequest) -> HttpResponse:
         "my_work": home.my_live_work(organization=organization, member=member),
         "to_resolve": home.to_resolve(organization=organization, member=member),
         "my_goals": home.goals_owned(
-            organization=organization, member=member, starved_ids=headline.starved_ids
+            organization=organization, member=member, starved_ids=headline.starved_ids, now=now
         ),
         "check_ins": home.check_ins_due(organization=organization, member=member, today=today),
         "check_in_every": home.CHECK_IN_EVERY.days,

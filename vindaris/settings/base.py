@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "imports",
     "api",
     "notifications",
+    "updates",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +249,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "weekly-digests": {
         "task": "traceability.send_digests_due",
         "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+    # Hourly: each organization's goal update reminders go out on the first day of its update
+    # cycle from 09:00 its local time (updates/tasks.py).
+    "update-reminders": {
+        "task": "updates.send_reminders_due",
+        "schedule": crontab(minute=10),
         "options": {"expires": 50 * 60},
     },
 }

@@ -11,7 +11,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Invitation, Membership, Organization, Role, User, Weekday
+from .models import Invitation, Membership, Organization, Role, UpdateCadence, User, Weekday
 from .zones import ZONE_NAMES
 
 
@@ -135,6 +135,24 @@ class OrganizationSettingsForm(forms.Form):
     starved_grace_days = forms.IntegerField(
         min_value=0, max_value=365, label="Grace days before an active goal without work is starved"
     )
+    # Not required: a form posted without them keeps the organization's cadence and day.
+    update_cadence_weeks = forms.TypedChoiceField(
+        choices=UpdateCadence.choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Goal updates",
+        help_text="How often each active goal's owner posts an update; a goal without one for a "
+        "whole cycle is stale, and its owner is reminded.",
+    )
+    update_weekday = forms.TypedChoiceField(
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Goal update day",
+        help_text="The day each update cycle starts, at midnight in the organization's time zone.",
+    )
 
     @classmethod
     def for_organization(
@@ -148,6 +166,8 @@ class OrganizationSettingsForm(forms.Form):
                 "digest_weekday": organization.digest_weekday,
                 "allow_goalless_work": organization.allow_goalless_work,
                 "starved_grace_days": organization.starved_grace_days,
+                "update_cadence_weeks": organization.update_cadence_weeks,
+                "update_weekday": organization.update_weekday,
             },
         )
 

@@ -55,6 +55,14 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class UpdateCadence(models.IntegerChoices):
+    """How often goal owners are asked for an update, in weeks."""
+
+    WEEKLY = 1, "Every week"
+    FORTNIGHTLY = 2, "Every two weeks"
+    FOUR_WEEKLY = 4, "Every four weeks"
+
+
 class Organization(models.Model):
     """A tenant. Every tenant row carries organization_id; URLs live under /o/<slug>/."""
 
@@ -73,6 +81,14 @@ class Organization(models.Model):
     starved_grace_days = models.PositiveSmallIntegerField(
         default=7,
         help_text="Days an active goal may have no live work before it is flagged starved.",
+    )
+    # Goal updates (the updates app): owners are asked for one every `update_cadence_weeks`
+    # weeks, a cycle starting at midnight of `update_weekday` on the organization's clock.
+    update_cadence_weeks = models.PositiveSmallIntegerField(
+        choices=UpdateCadence.choices, default=UpdateCadence.WEEKLY, db_default=1
+    )
+    update_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.FRIDAY, db_default=4
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -98,6 +114,8 @@ class Membership(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     digest_opt_out = models.BooleanField(default=False)
+    # No email asking for goal updates (the updates app's reminder).
+    update_reminder_opt_out = models.BooleanField(default=False, db_default=False)
     # The member's own time zone for what pages show; blank: the organization's.
     timezone = models.CharField(
         max_length=64, blank=True, db_default="", validators=[validate_zone_or_blank]

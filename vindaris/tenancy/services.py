@@ -12,7 +12,16 @@ from django.utils.text import slugify
 
 from vindaris.lib.emails import send_templated_email
 
-from .models import Invitation, Membership, Organization, Role, User, hash_token
+from .models import (
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    UpdateCadence,
+    User,
+    Weekday,
+    hash_token,
+)
 from .zones import validate_zone, validate_zone_or_blank
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -55,10 +64,21 @@ def organization_update(
     digest_weekday: int,
     allow_goalless_work: bool,
     starved_grace_days: int,
+    update_cadence_weeks: int | None = None,
+    update_weekday: int | None = None,
 ) -> Organization:
     """Change an organization's settings (admins only; checked by the caller's access helper).
-    An unknown time zone is a ValidationError and changes nothing."""
+    An unknown time zone is a ValidationError and changes nothing; the goal update cadence and
+    day are kept when not given."""
     validate_zone(timezone_name)
+    if update_cadence_weeks is not None:
+        if update_cadence_weeks not in UpdateCadence.values:
+            raise ValidationError({"update_cadence_weeks": "Select a valid choice."})
+        organization.update_cadence_weeks = update_cadence_weeks
+    if update_weekday is not None:
+        if update_weekday not in Weekday.values:
+            raise ValidationError({"update_weekday": "Select a valid choice."})
+        organization.update_weekday = update_weekday
     organization.name = name.strip()
     organization.timezone = timezone_name
     organization.digest_weekday = digest_weekday
@@ -71,6 +91,8 @@ def organization_update(
             "digest_weekday",
             "allow_goalless_work",
             "starved_grace_days",
+            "update_cadence_weeks",
+            "update_weekday",
         ]
     )
     return organization

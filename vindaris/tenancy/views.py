@@ -222,6 +222,8 @@ def organization_settings(request: OrgRequest) -> HttpResponse:
             digest_weekday=data["digest_weekday"],
             allow_goalless_work=data["allow_goalless_work"],
             starved_grace_days=data["starved_grace_days"],
+            update_cadence_weeks=data["update_cadence_weeks"],
+            update_weekday=data["update_weekday"],
         )
         messages.success(request, "Settings saved.")
         return redirect("organization_settings", org_slug=request.organization.slug)
