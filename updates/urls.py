@@ -11,4 +11,15 @@ urlpatterns = [
     path("updates/<int:update_number>/", views.update_detail, name="update_detail"),
     # A member's own reminder preference: /o/<org_slug>/updates/reminders/
     path("updates/reminders/", views.reminder_preferences, name="update_reminder_preferences"),
+    # The reminder email's signed unsubscribe links (no login)
+    path(
+        "updates/reminders/unsubscribe/",
+        views.reminder_unsubscribe,
+        name="update_reminder_unsubscribe",
+    ),
+    path(
+        "updates/reminders/unsubscribe/one-click/",
+        views.reminder_unsubscribe_one_click,
+        name="update_reminder_unsubscribe_one_click",
+    ),
 ]

@@ -2,12 +2,15 @@
 a member's reminder preference."""
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from goals import selectors as goal_selectors
@@ -15,10 +18,11 @@ from goals.forms import add_service_error
 from goals.models import Goal
 from goals.visibility import can_change
 from vindaris.tenancy.access import OrgRequest, org_view
-from vindaris.tenancy.models import Role
+from vindaris.tenancy.models import Membership, Role
 
 from . import selectors, services
 from .forms import ReminderPreferenceForm, UpdateForm
+from .reminders import read_unsubscribe_token
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -119,3 +123,53 @@ def reminder_preferences(request: OrgRequest) -> HttpResponse:
         messages.success(request, "Reminder preference saved.")
         return redirect("update_reminder_preferences", org_slug=request.organization.slug)
     return render(request, "updates/reminder_preferences.html", {"form": form})
+
+
+def _unsubscribing_member(request: HttpRequest, org_slug: str) -> Membership | None:
+    """The member a signed unsubscribe token in the query string stands for, or None."""
+    ids = read_unsubscribe_token(request.GET.get("token", ""))
+    if ids is None:
+        return None
+    return selectors.membership_for_unsubscribe(organization_slug=org_slug, **ids)
+
+
+def _unsubscribed(request: HttpRequest, membership: Membership) -> HttpResponse:
+    services.reminder_preference_set(
+        organization=membership.organization, member=membership, opt_out=True
+    )
+    return render(request, "updates/reminder_unsubscribe_done.html", {"member": membership})
+
+
+def _invalid_link(request: HttpRequest) -> HttpResponse:
+    return render(request, "updates/reminder_unsubscribe_invalid.html", status=404)
+
+
+# Reached from the reminder email without logging in: the signed token in the URL stands for
+# the member it was sent to, and all it can do is stop that member's reminders.
+@require_http_methods(["GET", "POST"])
+def reminder_unsubscribe(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """GET: a confirm page with a button; POST (that button, CSRF-protected): opt out. An
+    unknown or tampered token answers 404 and changes nothing."""
+    membership = _unsubscribing_member(request, org_slug)
+    if membership is None:
+        return _invalid_link(request)
+    if request.method == "POST":
+        return _unsubscribed(request, membership)
+    return render(request, "updates/reminder_unsubscribe.html", {"member": membership})
+
+
+# csrf_exempt: the URL of the List-Unsubscribe header. Mail clients implementing one-click
+# unsubscribe (RFC 8058) POST to it without cookies or a CSRF token; the unforgeable signed
+# token takes the CSRF token's place, and all it can do is stop one member's reminders.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def reminder_unsubscribe_one_click(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """POST: opt out at once. GET (the header's link opened in a browser): the confirm page.
+    A bad token answers 404 and changes nothing."""
+    membership = _unsubscribing_member(request, org_slug)
+    if membership is None:
+        return _invalid_link(request)
+    if request.method == "GET":
+        confirm = reverse("update_reminder_unsubscribe", args=[org_slug])
+        return redirect(f"{confirm}?{urlencode({'token': request.GET['token']})}")
+    return _unsubscribed(request, membership)

@@ -15,6 +15,7 @@ org_patterns: list[URLPattern | URLResolver] = [
     *api_urls.org_urlpatterns,
     path("", include("imports.urls")),
     path("", include("updates.urls")),
+    path("", include("discussions.urls")),
 ]
 
 # A database outage answers 503 "try again" (or, after a saved write, a redirect); anything else

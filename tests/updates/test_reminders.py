@@ -15,7 +15,7 @@ from tests.factories import MembershipFactory, UserFactory
 from updates import services
 from updates.models import ReminderSent
 from updates.tasks import is_due
-from vindaris.tenancy.models import Role
+from vindaris.tenancy.models import Membership, Role
 
 # Monday 16 March 2026, 09:30 in Berlin (CET, UTC+1): the first day of the weekly cycle.
 NOW = datetime(2026, 3, 16, 8, 30, tzinfo=UTC)
@@ -81,9 +81,6 @@ def test_each_owner_gets_one_email_listing_exactly_their_stale_active_goals(
     planner_body = by_to[planner.email].body.splitlines()
     planner_listed = [line for line in planner_body if line.startswith("- G-")]
     assert planner_listed == [f"- {owners['planner'].key} Ship the app (no update yet)"]
-    assert by_to[planner.email].extra_headers["List-Unsubscribe"] == (
-        "<http://testserver/o/acme/updates/reminders/>"
-    )
 
 
 def test_running_twice_sends_one_email_per_owner_per_cycle(berlin, owners):
@@ -178,3 +175,53 @@ def test_the_selection_takes_the_same_queries_for_2_or_20_owners(
 )
 def test_the_reminder_is_due_on_the_update_day_from_9_local_time(berlin, utc, due):
     assert is_due(berlin, utc) is due
+
+
+def _one_click_link(message) -> str:
+    return message.extra_headers["List-Unsubscribe"].strip("<>")
+
+
+def test_the_reminder_carries_a_one_click_unsubscribe(berlin, planner, owners, client):
+    services.reminders_send(organization=berlin, period=PERIOD, now=NOW)
+    message = next(m for m in mail.outbox if m.to == [planner.email])
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = _one_click_link(message)
+    assert link.startswith("http://testserver/o/acme/updates/reminders/unsubscribe/one-click/?")
+    token = link.split("?", 1)[1]
+    assert f"Unsubscribe: http://testserver/o/acme/updates/reminders/unsubscribe/?{token}" in (
+        message.body
+    )
+    # A mail client POSTs to it without cookies or a CSRF token.
+    response = client.post(
+        link.removeprefix("http://testserver"), {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    member = Membership.objects.get(organization=berlin, user=planner)
+    assert member.update_reminder_opt_out is True
+    services.reminders_send(
+        organization=berlin, period=PERIOD + timedelta(days=7), now=NOW + timedelta(days=7)
+    )
+    assert [m.to for m in mail.outbox].count([planner.email]) == 1
+
+
+def test_the_confirm_page_unsubscribes_and_a_bad_token_changes_nothing(
+    berlin, planner, owners, client
+):
+    services.reminders_send(organization=berlin, period=PERIOD, now=NOW)
+    message = next(m for m in mail.outbox if m.to == [planner.email])
+    token = _one_click_link(message).split("?", 1)[1]
+    url = f"/o/acme/updates/reminders/unsubscribe/?{token}"
+    assert client.get(url).status_code == 200
+    member = Membership.objects.get(organization=berlin, user=planner)
+    assert member.update_reminder_opt_out is False
+    for bad in (
+        url[:-3],
+        url.replace("/o/acme/", "/o/globex/"),
+        "/o/acme/updates/reminders/unsubscribe/",
+    ):
+        assert client.post(bad).status_code == 404
+    member.refresh_from_db()
+    assert member.update_reminder_opt_out is False
+    assert client.post(url).status_code == 200
+    member.refresh_from_db()
+    assert member.update_reminder_opt_out is True

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "api",
     "notifications",
     "updates",
+    "discussions",
 ]
 
 MIDDLEWARE = [
