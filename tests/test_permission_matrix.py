@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import pytest
 
 from goals import services as goal_services
-from tests.builders import make_goal, make_import, make_outcome, make_task, make_update
+from tests.builders import (
+    make_comment,
+    make_goal,
+    make_import,
+    make_outcome,
+    make_task,
+    make_update,
+)
 from tests.factories import MembershipFactory, UserFactory
 from tests.isolation import classify, fill, row_counts
 from vindaris.tenancy.models import Role
@@ -108,6 +115,14 @@ MATRIX: dict[str, Rule] = {
     "import_progress": Rule("lead"),
     "import_map": Rule("lead"),
     "import_discard": Rule("lead"),
+    # discussions: viewers read and comment; the cast's comment is the granted planner's
+    "goal_comments": Rule("viewer", on_object=True),
+    "task_comments": Rule("viewer", on_object=True),
+    "update_comments": Rule("viewer", on_object=True),
+    "comment_detail": Rule("viewer", on_object=True),
+    "comment_edit": Rule("viewer", on_object=True, needs="author"),
+    "comment_delete": Rule("viewer", on_object=True, needs="author or admin"),
+    "comment_mentions": Rule("viewer", on_object=True, query="goal={goal_number}"),
     # goal updates: everyone who sees the goal reads them; its editors post (never viewers)
     "update_list": Rule("viewer", on_object=True),
     "update_create": Rule("planner", on_object=True, needs="edit"),
@@ -125,6 +140,8 @@ def expected(rule: Rule, column: str) -> object:
         return FORBIDDEN
     if rule.on_object and column in ("viewer", "planner"):
         return NOT_FOUND  # the goal is confidential and not shared with them
+    if rule.needs in ("author", "author or admin"):  # the comment's author: granted
+        return OK if column == "granted" or rule.needs.endswith(column) else FORBIDDEN
     if rule.needs and column == "granted":
         return FORBIDDEN  # shared for viewing: neither an editor nor a sharer
     return OK
@@ -165,6 +182,7 @@ def cast(org, other_org, admin, lead, planner, viewer, outsider, client_for, mem
         "outcome_number": str(outcome.number),
         "task_number": str(task.number),
         "import_number": str(make_import(org, lead).number),
+        "comment_number": str(make_comment(org, granted.user, goal=secret).number),
         "update_number": str(make_update(org, lead, secret).number),
     }
     return {name: client_for(user) for name, user in users.items()}, samples
