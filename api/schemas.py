@@ -9,12 +9,13 @@ loaded instance and reads nothing more from the database (each says what it need
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from goals.models import CheckIn, Direction, GoalStatus, Priority
 from goals.models import Goal as GoalModel
@@ -88,14 +89,34 @@ def priority_label(priority: int) -> PriorityLabel:
     return Priority(priority).label  # type: ignore[return-value]  # "P1" … "P4"
 
 
+_NUMBER = 987_654_321  # stands for the number in a reversed URL
+
+
+@lru_cache(maxsize=4096)
+def _path_template(name: str, slug: str) -> tuple[str, str]:
+    """The path of page `name` of the organization, cut where its number goes (reversed once,
+    not once per object of a list)."""
+    before, _, after = reverse(name, args=[slug, _NUMBER]).rpartition(str(_NUMBER))
+    return before, after
+
+
 def _url(name: str, slug: str, number: int) -> str:
-    return settings.SITE_URL + reverse(name, args=[slug, number])
+    before, after = _path_template(name, slug)
+    return f"{settings.SITE_URL}{before}{number}{after}"
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+class Document(BaseModel):
+    """What the API answers: a plain Pydantic model, built from loaded rows by the `*_out`
+    functions (validated once, as it is made; the answer passes it through as it is)."""
 
 
 # Members --------------------------------------------------------------------------------------
 
 
-class Person(Schema):
+class Person(Document):
     """Someone, by their email (unique) and name."""
 
     email: str
@@ -127,7 +148,7 @@ def member_out(member: Membership) -> Member:
 # Goals ----------------------------------------------------------------------------------------
 
 
-class GoalRef(Schema):
+class GoalRef(Document):
     """A goal in brief, where another object points at it."""
 
     key: str = Field(examples=["G-12"])
@@ -165,8 +186,13 @@ def goal_ref_out(goal: GoalModel) -> GoalRef:
 
 
 def goal_out(goal: GoalModel, *, slug: str) -> Goal:
-    """Needs `goal.parent` (or its number) and `goal.owner.user` loaded."""
-    return Goal(
+    """Needs `goal.parent` and `goal.owner.user` loaded."""
+    return Goal(**goal_fields(goal, slug=slug))
+
+
+def goal_fields(goal: GoalModel, *, slug: str) -> dict[str, Any]:
+    """A goal's fields as its document shows them (for Goal and the documents that extend it)."""
+    return dict(
         key=goal.key,
         number=goal.number,
         title=goal.title,
@@ -187,7 +213,7 @@ def goal_out(goal: GoalModel, *, slug: str) -> Goal:
     )
 
 
-class GoalWork(Schema):
+class GoalWork(Document):
     """The goal's own work, as its page counts it."""
 
     live_tasks: int
@@ -200,7 +226,7 @@ class GoalWork(Schema):
     kept: int = Field(description="Stranded tasks someone chose to keep, with a reason.")
 
 
-class SubtreeWork(Schema):
+class SubtreeWork(Document):
     """The goal and every sub-goal below it that the token's member may see, as the trace rolls
     them up."""
 
@@ -217,7 +243,7 @@ class SubtreeWork(Schema):
     starved: bool = Field(description="The goal itself is starved.")
 
 
-class GoalFlags(Schema):
+class GoalFlags(Document):
     """Open flags raised on the goal and on its own tasks, by kind."""
 
     stranded: int = 0
@@ -291,7 +317,7 @@ class GoalUpdate(Schema):
 # Outcomes and check-ins -----------------------------------------------------------------------
 
 
-class OutcomeRef(Schema):
+class OutcomeRef(Document):
     key: str = Field(examples=["O-3"])
     number: int
     title: str
@@ -315,7 +341,11 @@ def outcome_ref_out(outcome: OutcomeModel) -> OutcomeRef:
 
 
 def outcome_out(outcome: OutcomeModel, *, goal_number: int) -> Outcome:
-    return Outcome(
+    return Outcome(**outcome_fields(outcome, goal_number=goal_number))
+
+
+def outcome_fields(outcome: OutcomeModel, *, goal_number: int) -> dict[str, Any]:
+    return dict(
         key=outcome.key,
         number=outcome.number,
         title=outcome.title,
@@ -332,7 +362,7 @@ def outcome_out(outcome: OutcomeModel, *, goal_number: int) -> Outcome:
     )
 
 
-class CheckInOut(Schema):
+class CheckInOut(Document):
     outcome: str = Field(examples=["O-3"])
     value: str
     previous_value: str
@@ -375,7 +405,7 @@ class CheckInCreate(Schema):
 # Tasks ----------------------------------------------------------------------------------------
 
 
-class TaskGaps(Schema):
+class TaskGaps(Document):
     """The gaps the task is in now (work.gaps' rules)."""
 
     orphaned: bool
@@ -384,7 +414,7 @@ class TaskGaps(Schema):
     suspect: bool
 
 
-class Task(Schema):
+class Task(Document):
     key: str = Field(examples=["T-345"])
     number: int
     title: str
@@ -406,7 +436,11 @@ class Task(Schema):
 
 def task_out(task: TaskModel, *, slug: str) -> Task:
     """Needs `task.goal`, `task.outcome` and `task.assignee.user` loaded."""
-    return Task(
+    return Task(**task_fields(task, slug=slug))
+
+
+def task_fields(task: TaskModel, *, slug: str) -> dict[str, Any]:
+    return dict(
         key=task.key,
         number=task.number,
         title=task.title,
@@ -432,7 +466,7 @@ def task_out(task: TaskModel, *, slug: str) -> Task:
     )
 
 
-class Why(Schema):
+class Why(Document):
     """Why the task exists: the goal it serves, that goal's parents up to the top, and the
     outcome it is meant to move."""
 
@@ -484,7 +518,7 @@ class TaskKeep(Schema):
 # Flags and coverage ---------------------------------------------------------------------------
 
 
-class Flag(Schema):
+class Flag(Document):
     """An open gap, as the reconciler records it: on a task (orphaned, stranded, suspect) or on
     a goal (starved)."""
 
@@ -504,7 +538,7 @@ def flag_out(flag: FlagModel) -> Flag:
     )
 
 
-class Coverage(Schema):
+class Coverage(Document):
     """The organization's coverage now, over what the token's member may see."""
 
     live_effort: int
@@ -530,7 +564,7 @@ def coverage_out(headline: Headline) -> Coverage:
     )
 
 
-class GoalCoverage(Schema):
+class GoalCoverage(Document):
     """One active goal's figures on the coverage dashboard: the live work of its subtree
     against its priority, among its active siblings."""
 
@@ -580,7 +614,7 @@ def goal_coverage_out(row: GoalRow) -> GoalCoverage:
 # Pages ----------------------------------------------------------------------------------------
 
 
-class _Page(Schema):
+class _Page(Document):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )
@@ -590,7 +624,7 @@ class GoalPage(_Page):
     items: list[Goal]
 
 
-class OutcomeList(Schema):
+class OutcomeList(Document):
     items: list[Outcome]
 
 
@@ -613,12 +647,12 @@ class MemberPage(_Page):
 # Problems -------------------------------------------------------------------------------------
 
 
-class FieldError(Schema):
+class FieldError(Document):
     field: str = Field(description="The body field or query parameter, e.g. `title`.")
     message: str
 
 
-class Problem(Schema):
+class Problem(Document):
     """RFC 9457 problem details (`application/problem+json`)."""
 
     type: str = Field(examples=["urn:vindaris:problem:not-found"])

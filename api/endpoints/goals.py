@@ -50,9 +50,8 @@ def goal_detail(actor: Actor, goal: Goal) -> schemas.GoalDetail:
     ).get(goal.pk, trees.Rollup())
     outcomes = goal_selectors.outcomes_of(goal=goal)
     flags = selectors.goal_open_flags(organization=actor.organization, goal=goal)
-    base = schemas.goal_out(goal, slug=actor.organization.slug)
     return schemas.GoalDetail(
-        **base.model_dump(),
+        **schemas.goal_fields(goal, slug=actor.organization.slug),
         ancestors=[schemas.goal_ref_out(g) for g in goal_selectors.ancestors(goal=goal)],
         work=schemas.goal_work_out(counts),
         subtree=schemas.subtree_out(rollup),
@@ -187,9 +186,8 @@ def get_outcome(request: HttpRequest, org_slug: OrgSlug, outcome_number: Number)
     actor = require(request)
     outcome = lookups.outcome_or_404(actor, outcome_number)
     check_ins = selectors.check_ins_with_credits(outcome=outcome, limit=CHECK_INS_SHOWN)
-    base = schemas.outcome_out(outcome, goal_number=outcome.goal.number)
     return schemas.OutcomeDetail(
-        **base.model_dump(),
+        **schemas.outcome_fields(outcome, goal_number=outcome.goal.number),
         check_ins=[
             schemas.check_in_out(c, outcome_number=outcome.number, credited=credited)
             for c, credited in check_ins

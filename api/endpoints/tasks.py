@@ -27,10 +27,6 @@ def _saved(actor: Actor, task: Task) -> schemas.Task:
     return schemas.task_out(task, slug=actor.organization.slug)
 
 
-def _service_error(e: ValidationError, **fields: str) -> problems.Problem:
-    return problems.from_service_error(e, fields)
-
-
 @router.post(
     "/goals/{goal_number}/tasks/",
     response={201: schemas.Task},
@@ -61,7 +57,7 @@ def create_goal_task(
             due_date=payload.due_date,
         )
     except ValidationError as e:
-        raise _service_error(e) from e
+        raise problems.from_service_error(e) from e
     return Status(201, _saved(actor, task))
 
 
@@ -91,7 +87,7 @@ def capture_task(request: HttpRequest, org_slug: OrgSlug, payload: schemas.TaskC
             due_date=payload.due_date,
         )
     except ValidationError as e:
-        raise _service_error(e) from e
+        raise problems.from_service_error(e) from e
     return Status(201, _saved(actor, task))
 
 
@@ -137,9 +133,8 @@ def get_task(request: HttpRequest, org_slug: OrgSlug, task_number: Number) -> An
     actor = require(request)
     task = lookups.task_or_404(actor, task_number)
     parents = list(reversed(goal_selectors.ancestors(goal=task.goal))) if task.goal else []
-    base = _saved(actor, task)
     return schemas.TaskDetail(
-        **base.model_dump(),
+        **schemas.task_fields(task, slug=actor.organization.slug),
         why=schemas.Why(
             goal=schemas.goal_ref_out(task.goal) if task.goal else None,
             parents=[schemas.goal_ref_out(g) for g in parents],
@@ -163,7 +158,7 @@ def set_task_status(
             reason=payload.reason,
         )
     except ValidationError as e:
-        raise _service_error(e) from e
+        raise problems.from_service_error(e) from e
     return _saved(actor, task)
 
 
@@ -189,7 +184,7 @@ def move_task(
             outcome=outcome,
         )
     except ValidationError as e:
-        raise _service_error(e) from e
+        raise problems.from_service_error(e) from e
     return _saved(actor, task)
 
 
@@ -205,7 +200,7 @@ def confirm_task(
             organization=actor.organization, actor=actor.user, task=task, reason=payload.reason
         )
     except ValidationError as e:
-        raise _service_error(e) from e
+        raise problems.from_service_error(e) from e
     return _saved(actor, task)
 
 
@@ -221,5 +216,5 @@ def keep_task(
             organization=actor.organization, actor=actor.user, task=task, reason=payload.reason
         )
     except ValidationError as e:
-        raise _service_error(e) from e
+        raise problems.from_service_error(e) from e
     return _saved(actor, task)
