@@ -128,6 +128,15 @@ MATRIX: dict[str, Rule] = {
     "update_create": Rule("planner", on_object=True, needs="edit"),
     "update_detail": Rule("viewer", on_object=True),
     "update_reminder_preferences": Rule("viewer"),
+    # notifications: every member's own; following a goal needs seeing it
+    "notification_list": Rule("viewer"),
+    "notification_bell": Rule("viewer"),
+    "notification_open": Rule("viewer"),
+    "notification_mark_read": Rule("viewer"),
+    "notification_preferences": Rule("viewer"),
+    "notification_unsubscribe": Rule("token"),
+    "notification_unsubscribe_one_click": Rule("token"),
+    "goal_follow": Rule("viewer", on_object=True),
     "update_reminder_unsubscribe": Rule("token"),
     "update_reminder_unsubscribe_one_click": Rule("token"),
 }

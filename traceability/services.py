@@ -13,8 +13,11 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from goals import services as goal_services
-from goals.models import Goal, GoalStatus
-from vindaris.tenancy.models import Membership, Organization, User
+from goals import visibility
+from goals.models import Goal, GoalStatus, GoalUserObjectPermission
+from notifications import services as notification_services
+from notifications.models import Kind as NotificationKind
+from vindaris.tenancy.models import Membership, Organization, Role, User
 from work import services as work_services
 from work.models import Task, TaskEvent, TaskStatus
 
@@ -67,18 +70,99 @@ def _resolution_sql() -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
+GOAL = Goal._meta.db_table
+GRANT = GoalUserObjectPermission._meta.db_table
+MEMBERSHIP = Membership._meta.db_table
+
+# The goals above each task whose flag was just raised (its goal, that goal's parent, …): the
+# assignee must see all of them to see the task (goals.visibility's rule).
+_RAISED_ANCESTORS = f"""
+    raised_up(task_id, goal_id) AS (
+        SELECT rt.id, rt.goal_id FROM raised_tasks r
+          JOIN {TASK} rt ON rt.organization_id = %(org)s AND rt.id = r.task_id
+         WHERE rt.goal_id IS NOT NULL
+        UNION
+        SELECT ru.task_id, rg.parent_id FROM raised_up ru
+          JOIN {GOAL} rg ON rg.organization_id = %(org)s AND rg.id = ru.goal_id
+         WHERE rg.parent_id IS NOT NULL
+    )
+"""  # noqa: S608 - table names from constants
+
+# Whom to tell of a task turning suspect or stranded: its assignee, if they may see it (admins
+# and leads see everything; others not under a confidential goal they neither own nor hold a
+# grant on).
+_RAISED_NOTIFICATIONS = f"""
+    SELECT t.assignee_id,
+           CASE r.kind WHEN %(suspect_kind)s THEN %(notify_suspect)s ELSE %(notify_stranded)s END,
+           CASE r.kind
+             WHEN %(suspect_kind)s THEN
+               'T-' || t.number || ' ' || t.title || ' is suspect: G-' || g.number || ' changed'
+               || CASE WHEN g.material_change <> '' THEN ' (' || g.material_change || ')' ELSE ''
+                  END
+             ELSE 'T-' || t.number || ' ' || t.title || ' is stranded: G-' || g.number || ' is '
+               || CASE g.status {{statuses}} ELSE g.status END
+           END,
+           %(task_path)s || t.number || '/'
+      FROM raised_tasks r
+      JOIN {TASK} t ON t.organization_id = %(org)s AND t.id = r.task_id
+      JOIN {GOAL} g ON g.organization_id = %(org)s AND g.id = t.goal_id
+      JOIN {MEMBERSHIP} am ON am.organization_id = %(org)s AND am.id = t.assignee_id
+     WHERE r.kind IN (%(suspect_kind)s, %(stranded_kind)s)
+       -- a goal leaving `active` makes its work stranded and suspect at once: told once
+       AND NOT (r.kind = %(suspect_kind)s AND EXISTS (
+             SELECT 1 FROM raised_tasks r2
+              WHERE r2.task_id = r.task_id AND r2.kind = %(stranded_kind)s))
+       AND (am.role IN (%(admin)s, %(lead)s) OR NOT EXISTS (
+             SELECT 1 FROM raised_up ru
+               JOIN {GOAL} a ON a.organization_id = %(org)s AND a.id = ru.goal_id
+              WHERE ru.task_id = t.id AND a.confidential AND a.owner_id IS DISTINCT FROM am.id
+                AND NOT EXISTS (
+                    SELECT 1 FROM {GRANT} gp JOIN auth_permission p ON p.id = gp.permission_id
+                     WHERE gp.organization_id = %(org)s AND gp.content_object_id = a.id
+                       AND gp.user_id = am.user_id AND p.codename IN (%(view)s, %(change)s))))
+"""  # noqa: S608 - table names from constants; values are parameters
+
+
+def _raised_notifications(organization: Organization, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The reconcile's last part: the assignees of tasks whose suspect or stranded flag it
+    raises are notified in the same statement (never twice: a flag is raised once)."""
+    statuses = " ".join(
+        f"WHEN '{value}' THEN '{label.lower()}'" for value, label in GoalStatus.choices
+    )
+    sql, params = notification_services.notify_from_sql(
+        _RAISED_NOTIFICATIONS.replace("{statuses}", statuses),
+        organization=organization,
+        kinds=[NotificationKind.TASK_SUSPECT, NotificationKind.TASK_STRANDED],
+        actor=None,
+        now=now,
+    )
+    return sql, params | {
+        "notify_suspect": str(NotificationKind.TASK_SUSPECT),
+        "notify_stranded": str(NotificationKind.TASK_STRANDED),
+        "suspect_kind": str(FlagKind.SUSPECT),
+        "stranded_kind": str(FlagKind.STRANDED),
+        "task_path": f"/o/{organization.slug}/tasks/",
+        "admin": str(Role.ADMIN),
+        "lead": str(Role.LEAD),
+        "view": visibility.VIEW,
+        "change": visibility.CHANGE,
+    }
+
+
 def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
     """One statement: one pass over the live tasks (their gaps, and the goals their work
     covers), the open flags read once, then only the differences written: a flag raised for
     each gap without an open flag, and each open flag whose gap is gone resolved (with why).
-    Open flags that still hold are not touched."""
+    Open flags that still hold are not touched. The assignees of tasks whose suspect or
+    stranded flag is raised are notified in the same statement, if they may see the task."""
     resolution_sql, resolution_params = _resolution_sql()
     should_sql = " UNION ALL ".join(
         f"SELECT %({kind}_kind)s::varchar, l.id FROM live l WHERE l.{kind}"  # noqa: S608 - kinds from constants
         for kind in selectors.TASK_FLAG_CONDITIONS
     )
+    notify_sql, notify_params = _raised_notifications(organization, now)
     sql = f"""
-        WITH live AS MATERIALIZED ({selectors.task_gaps_sql()}),
+        WITH RECURSIVE live AS MATERIALIZED ({selectors.task_gaps_sql()}),
         should(kind, task_id) AS ({should_sql}),
         starved(goal_id) AS ({selectors.starved_goals_sql(live_tasks="live")}),
         open AS MATERIALIZED (
@@ -94,8 +178,10 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
             ON CONFLICT (organization_id, kind, task_id)
                WHERE resolved_at IS NULL AND task_id IS NOT NULL
             DO NOTHING
-            RETURNING 1
+            RETURNING kind, task_id
         ),
+        {_RAISED_ANCESTORS},
+        notified AS ({notify_sql}),
         raised_goals AS (
             INSERT INTO {FLAG} (organization_id, kind, goal_id, raised_at, resolution)
             SELECT %(org)s, %(starved_kind)s, s.goal_id, %(now)s, '' FROM starved s
@@ -125,7 +211,8 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM raised_tasks) + (SELECT count(*) FROM raised_goals),
-               (SELECT count(*) FROM resolved_tasks) + (SELECT count(*) FROM resolved_goals)
+               (SELECT count(*) FROM resolved_tasks) + (SELECT count(*) FROM resolved_goals),
+               (SELECT count(*) FROM notified)
     """  # noqa: S608 - table names from constants; values are parameters
     params = {
         **selectors.starved_goals_params(organization=organization, now=now),
@@ -133,10 +220,11 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
         **{f"{kind}_kind": str(kind) for kind in selectors.TASK_FLAG_CONDITIONS},
         "starved_kind": str(FlagKind.STARVED),
         "now": now,
+        **notify_params,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        raised, resolved = cursor.fetchone()
+        raised, resolved, _notified = cursor.fetchone()
     return raised, resolved
 
 

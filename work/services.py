@@ -10,7 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from goals import services as goal_services
+from goals import visibility
 from goals.models import CheckIn, Goal, GoalEvent, Outcome
+from notifications import services as notification_services
+from notifications.models import Kind as NotificationKind
 from vindaris.lib.jobs import enqueue_reconcile
 from vindaris.tenancy.models import Membership, Organization, User
 from vindaris.tenancy.numbering import next_number
@@ -124,8 +127,28 @@ def task_create(
         created_by=actor,
     )
     _event(task, actor, TaskEvent.Kind.CREATED, to_goal=goal, to_status=status).save()
+    _notify_assigned(organization, actor, task)
     enqueue_reconcile(organization.pk)
     return task
+
+
+def _notify_assigned(organization: Organization, actor: User, task: Task) -> None:
+    """Tell the task's assignee it is theirs, unless they assigned it themselves or may not
+    see it (work under a confidential goal hidden from them): one statement, and one more to
+    check a planner's or viewer's sight of the goal."""
+    assignee = task.assignee
+    if assignee is None or assignee.user_id == actor.pk:
+        return
+    if not visibility.is_visible(task.goal, assignee):
+        return
+    notification_services.notify(
+        organization=organization,
+        recipients=[assignee],
+        kind=NotificationKind.ASSIGNED,
+        actor=actor,
+        text=f"{actor.display_name} assigned you {task.key} {task.title}",
+        path=f"/o/{organization.slug}/tasks/{task.number}/",
+    )
 
 
 def _locked(organization: Organization, task: Task) -> Task:
@@ -162,6 +185,8 @@ def task_update(*, organization: Organization, actor: User, task: Task, **fields
         task.save(update_fields=[*changed, "updated_at"])
         changes = {TASK_FIELDS[f]: [before[f], _display(task, f)] for f in changed}
         _event(task, actor, TaskEvent.Kind.EDITED, changes=changes).save()
+        if "assignee" in changed:
+            _notify_assigned(organization, actor, task)
     return task
 
 

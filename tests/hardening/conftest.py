@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, settings
 
 from goals import services as goal_services
 from goals.models import GoalStatus, Priority
+from notifications import services as notification_services
+from notifications.emails import unsubscribe_token as notification_unsubscribe_token
 from tests.builders import make_goal, make_outcome, make_task
 from tests.hardening import site
 from traceability.digest import unsubscribe_token
@@ -172,6 +174,16 @@ def world(
         },
     ]
     digest_token = unsubscribe_token(viewer_m)
+    # a notification each, so the notifications page offers its forms to both
+    notification_services.notify(
+        organization=org,
+        recipients=[membership_of(admin, org), viewer_m],
+        kind="mention",
+        actor=lead,
+        text="Lead mentioned you",
+        path=f"/o/{org.slug}/goals/{active.number}/",
+    )
+    notification_token = notification_unsubscribe_token(viewer_m, ["mention", "assigned"])
     w = World(
         org=org,
         other_org=other_org,
@@ -181,6 +193,8 @@ def world(
         page_queries={
             "digest_unsubscribe": {"token": digest_token},
             "digest_unsubscribe_one_click": {"token": digest_token},
+            "notification_unsubscribe": {"token": notification_token},
+            "notification_unsubscribe_one_click": {"token": notification_token},
         },
         foreign_ids=[
             str(pk)

@@ -252,6 +252,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=5),
         "options": {"expires": 50 * 60},
     },
+    # Notifications that also come by email leave in batches: one email per member per run.
+    "notification-emails": {
+        "task": "notifications.send_emails_all",
+        "schedule": env.float("NOTIFICATION_EMAIL_SECONDS", default=600.0),
+        "options": {"expires": 9 * 60},
+    },
     # Hourly: each organization's goal update reminders go out on the first day of its update
     # cycle from 09:00 its local time (updates/tasks.py).
     "update-reminders": {
