@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from vindaris.lib import events as outbox
 from vindaris.lib.jobs import enqueue_reconcile
 from vindaris.tenancy.models import Membership, Organization, User
 from vindaris.tenancy.numbering import next_number
@@ -272,6 +273,7 @@ def goal_update(*, organization: Organization, actor: User, goal: Goal, **fields
     goal_event_record(
         goal=goal, actor=actor, kind=GoalEvent.Kind.UPDATED, changes=changes, summary=reason
     )
+    outbox.record(organization.pk, outbox.GOAL_UPDATED, goal.pk)
     enqueue_reconcile(organization.pk)
     return goal
 
@@ -349,6 +351,7 @@ def outcome_update(
         reason = f"{outcome.key} target {before['target']} → {outcome.target}"
         _mark_material_change(goal, reason, timezone.now())
         goal.save(update_fields=["material_change_at", "material_change", "updated_at"])
+        outbox.record(organization.pk, outbox.GOAL_UPDATED, goal.pk)
         enqueue_reconcile(organization.pk)
     goal_event_record(
         goal=goal, actor=actor, kind=GoalEvent.Kind.OUTCOME_UPDATED, changes=changes, summary=reason
@@ -385,6 +388,7 @@ def check_in_create(
     )
     outcome.current = value
     outcome.save(update_fields=["current", "updated_at"])
+    outbox.record(organization.pk, outbox.CHECK_IN_CREATED, check_in.pk)
     goal_event_record(
         goal=outcome.goal,
         actor=actor,

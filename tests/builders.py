@@ -138,3 +138,38 @@ def make_comment(
         body=body,
         reply_to=reply_to,
     )
+
+
+def make_webhook_endpoint(
+    org: Organization,
+    admin: User,
+    url: str = "https://hooks.example.com/vindaris",
+    chosen_events: list[str] | None = None,
+):  # -> tuple[webhooks.models.Endpoint, str]
+    """A webhook endpoint registered by the admin `admin` (every event by default), and its
+    secret."""
+    from vindaris.lib import events
+    from vindaris.tenancy.models import Membership
+    from webhooks import services as webhook_services
+
+    return webhook_services.endpoint_create(
+        organization=org,
+        actor=Membership.objects.get(organization=org, user=admin),
+        url=url,
+        chosen_events=list(events.TYPES) if chosen_events is None else chosen_events,
+    )
+
+
+def make_webhook_delivery(org: Organization, actor: User, endpoint):  # -> webhooks Delivery
+    """A delivery to `endpoint` (subscribed to task.created): a task created under a new goal,
+    its event made into deliveries by the dispatcher's service (nothing is sent)."""
+    from webhooks import services as webhook_services
+    from webhooks.models import Delivery
+
+    task = make_task(org, actor, make_goal(org, actor, "Answer the webhooks"), "Ping the hook")
+    webhook_services.fan_out(organization=org)
+    return (
+        Delivery.objects.select_related("event")
+        .filter(organization=org, endpoint=endpoint, event__object_id=task.pk)
+        .get()
+    )

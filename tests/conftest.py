@@ -157,7 +157,13 @@ def url_samples(org, admin) -> dict[str, str]:
     goal = make_goal(org, admin)
     outcome = make_outcome(org, admin, goal)
     task = make_task(org, admin, goal, outcome=outcome)
+    from tests.builders import make_webhook_delivery, make_webhook_endpoint
+
+    endpoint, _secret = make_webhook_endpoint(org, admin)
+    delivery = make_webhook_delivery(org, admin, endpoint)
     return {
+        "endpoint_number": str(endpoint.number),
+        "event_id": str(delivery.event.event_id),
         "goal_number": str(goal.number),
         "outcome_number": str(outcome.number),
         "task_number": str(task.number),

@@ -51,6 +51,8 @@ ALLOWED_SITES: dict[str, str] = {
     "bench/generate.py:foreign_key_violations": "checks the bulk load of all its organizations",
     "bench/generate.py:finish": "the benchmark's history of snapshots, for all its organizations",
     "vindaris/tenancy/tasks.py:dispatch_jobs": "the dispatcher drains every organization's jobs",
+    "webhooks/tasks.py:_pending_organizations": "webhooks: organizations with new events",
+    "webhooks/tasks.py:_due_deliveries": "webhooks: every due delivery",
     "tests/isolation.py:row_counts": "the isolation harness counts the rows of every table",
     "tests/hardening/site.py:_snapshot": "the harness counts what a request wrote, in every table",
 }

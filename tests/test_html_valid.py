@@ -107,7 +107,19 @@ def samples_of(org: Organization) -> dict[str, str]:
         body = "Is **this** still on track? See [the plan](https://example.com/plan).\n\n- a\n- b"
         comment = make_comment(org, admin.user, goal=task.goal, body=body)
         make_comment(org, admin.user, goal=task.goal, body="Yes.", reply_to=comment)
+    from tests.builders import make_webhook_delivery, make_webhook_endpoint
+    from webhooks.models import Delivery
+
+    deliveries = Delivery.objects.filter(organization=org).select_related("endpoint", "event")
+    sample = deliveries.order_by("id").first()
+    if sample is None:
+        admin = Membership.objects.filter(organization=org, role=Role.ADMIN).first()
+        assert admin is not None
+        endpoint, _secret = make_webhook_endpoint(org, admin.user)
+        sample = make_webhook_delivery(org, admin.user, endpoint)
     return {
+        "endpoint_number": str(sample.endpoint.number),
+        "event_id": str(sample.event.event_id),
         "update_number": str(update.number),
         "comment_number": str(comment.number),
         "import_number": str(run.number),

@@ -139,6 +139,12 @@ MATRIX: dict[str, Rule] = {
     "goal_follow": Rule("viewer", on_object=True),
     "update_reminder_unsubscribe": Rule("token"),
     "update_reminder_unsubscribe_one_click": Rule("token"),
+    # webhooks: admins only (an endpoint sees what its admin sees)
+    "webhook_list": Rule("admin"),
+    "webhook_detail": Rule("admin"),
+    "webhook_rotate": Rule("admin"),
+    "webhook_delete": Rule("admin"),
+    "webhook_redeliver": Rule("admin"),
 }
 
 
@@ -194,6 +200,11 @@ def cast(org, other_org, admin, lead, planner, viewer, outsider, client_for, mem
         "comment_number": str(make_comment(org, granted.user, goal=secret).number),
         "update_number": str(make_update(org, lead, secret).number),
     }
+    from tests.builders import make_webhook_delivery, make_webhook_endpoint
+
+    endpoint, _secret = make_webhook_endpoint(org, admin)
+    samples["endpoint_number"] = str(endpoint.number)
+    samples["event_id"] = str(make_webhook_delivery(org, admin, endpoint).event.event_id)
     return {name: client_for(user) for name, user in users.items()}, samples
 
 

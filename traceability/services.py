@@ -17,6 +17,7 @@ from goals import visibility
 from goals.models import Goal, GoalStatus, GoalUserObjectPermission
 from notifications import services as notification_services
 from notifications.models import Kind as NotificationKind
+from vindaris.lib import events as outbox
 from vindaris.tenancy.models import Membership, Organization, Role, User
 from work import services as work_services
 from work.models import Task, TaskEvent, TaskStatus
@@ -149,6 +150,19 @@ def _raised_notifications(organization: Organization, now: datetime) -> tuple[st
     }
 
 
+def _flag_events() -> str:
+    """The reconcile's webhook events (vindaris.lib.events): each flag it raises or resolves,
+    recorded in the same statement when an active endpoint wants that type."""
+    rows = f"""
+        SELECT '{outbox.FLAG_RAISED}', id FROM raised_tasks
+        UNION ALL SELECT '{outbox.FLAG_RAISED}', id FROM raised_goals
+        UNION ALL SELECT '{outbox.FLAG_RESOLVED}', id FROM resolved_tasks
+        UNION ALL SELECT '{outbox.FLAG_RESOLVED}', id FROM resolved_goals
+    """  # noqa: S608 - event types from constants
+    insert = outbox.insert_sql(rows)
+    return f",\n        flag_events AS ({insert})" if insert else ""
+
+
 def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
     """One statement: one pass over the live tasks (their gaps, and the goals their work
     covers), the open flags read once, then only the differences written: a flag raised for
@@ -178,7 +192,7 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
             ON CONFLICT (organization_id, kind, task_id)
                WHERE resolved_at IS NULL AND task_id IS NOT NULL
             DO NOTHING
-            RETURNING kind, task_id
+            RETURNING id, kind, task_id
         ),
         {_RAISED_ANCESTORS},
         notified AS ({notify_sql}),
@@ -191,7 +205,7 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
             ON CONFLICT (organization_id, kind, goal_id)
                WHERE resolved_at IS NULL AND goal_id IS NOT NULL
             DO NOTHING
-            RETURNING 1
+            RETURNING id
         ),
         resolved_tasks AS (
             UPDATE {FLAG} f SET resolved_at = %(now)s, resolution = {resolution_sql}
@@ -200,7 +214,7 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
                AND NOT EXISTS (
                    SELECT 1 FROM should s WHERE s.kind = o.kind AND s.task_id = o.task_id
                )
-            RETURNING 1
+            RETURNING f.id
         ),
         resolved_goals AS (
             UPDATE {FLAG} f SET resolved_at = %(now)s, resolution = %(resolved)s
@@ -208,8 +222,8 @@ def _reconcile(organization: Organization, now: datetime) -> tuple[int, int]:
              WHERE f.organization_id = %(org)s AND f.id = o.id AND o.kind = %(starved_kind)s
                AND o.goal_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM starved s WHERE s.goal_id = o.goal_id)
-            RETURNING 1
-        )
+            RETURNING f.id
+        ){_flag_events()}
         SELECT (SELECT count(*) FROM raised_tasks) + (SELECT count(*) FROM raised_goals),
                (SELECT count(*) FROM resolved_tasks) + (SELECT count(*) FROM resolved_goals),
                (SELECT count(*) FROM notified)

@@ -17,6 +17,7 @@ org_patterns: list[URLPattern | URLResolver] = [
     path("", include("updates.urls")),
     path("", include("discussions.urls")),
     path("", include("notifications.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # A database outage answers 503 "try again" (or, after a saved write, a redirect); anything else

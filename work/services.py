@@ -14,6 +14,7 @@ from goals import visibility
 from goals.models import CheckIn, Goal, GoalEvent, Outcome
 from notifications import services as notification_services
 from notifications.models import Kind as NotificationKind
+from vindaris.lib import events as outbox
 from vindaris.lib.jobs import enqueue_reconcile
 from vindaris.tenancy.models import Membership, Organization, User
 from vindaris.tenancy.numbering import next_number
@@ -127,6 +128,7 @@ def task_create(
         created_by=actor,
     )
     _event(task, actor, TaskEvent.Kind.CREATED, to_goal=goal, to_status=status).save()
+    outbox.record(organization.pk, outbox.TASK_CREATED, task.pk)
     _notify_assigned(organization, actor, task)
     enqueue_reconcile(organization.pk)
     return task
@@ -185,6 +187,7 @@ def task_update(*, organization: Organization, actor: User, task: Task, **fields
         task.save(update_fields=[*changed, "updated_at"])
         changes = {TASK_FIELDS[f]: [before[f], _display(task, f)] for f in changed}
         _event(task, actor, TaskEvent.Kind.EDITED, changes=changes).save()
+        outbox.record(organization.pk, outbox.TASK_UPDATED, task.pk)
         if "assignee" in changed:
             _notify_assigned(organization, actor, task)
     return task
@@ -220,6 +223,7 @@ def task_move(
     _event(
         task, actor, TaskEvent.Kind.MOVED, from_goal=from_goal, to_goal=to_goal, reason=reason
     ).save()
+    outbox.record(organization.pk, outbox.TASK_MOVED, task.pk)
     enqueue_reconcile(organization.pk)
     return task
 
@@ -241,6 +245,7 @@ def task_set_status(
     _event(
         task, actor, TaskEvent.Kind.STATUS, from_status=old, to_status=status, reason=reason
     ).save()
+    outbox.record(organization.pk, outbox.TASK_UPDATED, task.pk)
     enqueue_reconcile(organization.pk)
     return task
 
@@ -260,6 +265,7 @@ def task_confirm_link(
     task.kept_reason = ""
     task.save(update_fields=["link_confirmed_at", "kept_reason", "updated_at"])
     _event(task, actor, TaskEvent.Kind.CONFIRMED, to_goal=task.goal, reason=reason).save()
+    outbox.record(organization.pk, outbox.TASK_UPDATED, task.pk)
     enqueue_reconcile(organization.pk)
     return task
 
@@ -276,6 +282,7 @@ def task_keep(*, organization: Organization, actor: User, task: Task, reason: st
     task.link_confirmed_at = timezone.now()
     task.save(update_fields=["kept_reason", "link_confirmed_at", "updated_at"])
     _event(task, actor, TaskEvent.Kind.KEPT, to_goal=task.goal, reason=reason).save()
+    outbox.record(organization.pk, outbox.TASK_UPDATED, task.pk)
     enqueue_reconcile(organization.pk)
     return task
 
@@ -312,6 +319,7 @@ def goal_confirm_links(*, organization: Organization, actor: User, goal: Goal) -
             for t in suspect
         ]
     )
+    outbox.record_many(organization.pk, outbox.TASK_UPDATED, [t.pk for t in suspect])
     goal_services.goal_event_record(
         goal=goal,
         actor=actor,
@@ -384,6 +392,7 @@ def goal_delete(*, organization: Organization, actor: User, goal: Goal) -> int:
             for t in tasks
         ]
     )
+    outbox.record_many(organization.pk, outbox.TASK_MOVED, [t.pk for t in tasks])
     goal_services.goal_delete_detached(organization=organization, actor=actor, goal=goal)
     return sum(1 for t in tasks if t.status in LIVE_STATUSES)
 
@@ -457,6 +466,7 @@ def task_create_many(
             for task in tasks
         ]
     )
+    outbox.record_many(organization.pk, outbox.TASK_CREATED, [task.pk for task in tasks])
     enqueue_reconcile(organization.pk)
     return tasks
 
@@ -551,6 +561,13 @@ def tasks_import(
             for task in created
         ]
     )
+    outbox.record_select(
+        organization.pk,
+        outbox.TASK_CREATED,
+        f"SELECT t.id FROM {Task._meta.db_table} t WHERE t.organization_id = %(org)s"  # noqa: S608 - table name from the model
+        " AND t.number >= %(first)s AND t.number < %(end)s",
+        {"first": first, "end": first + len(tasks)},
+    )
     enqueue_reconcile(organization.pk)
     return first
 
@@ -620,6 +637,7 @@ def tasks_import_update(
             changed, [*IMPORTED_FIELDS, "goal_id", "link_confirmed_at", "updated_at"]
         )
         TaskEvent.objects.bulk_create(events)
+        outbox.record_many(organization.pk, outbox.TASK_UPDATED, [task.pk for task in changed])
         enqueue_reconcile(organization.pk)
 
 

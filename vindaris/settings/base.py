@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "notifications",
     "updates",
     "discussions",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=23, minute=45),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Webhooks: new events become deliveries, deliveries due for an attempt are sent.
+    "dispatch-webhooks": {
+        "task": "webhooks.dispatch",
+        "schedule": env.float("WEBHOOKS_DISPATCH_SECONDS", default=2.0),
+        "options": {"expires": 10},
+    },
     # Hourly: each organization's digest goes out on its digest day from 08:00 its local time.
     "weekly-digests": {
         "task": "traceability.send_digests_due",
@@ -269,6 +276,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # Services ask for jobs (a reconcile after a goal or task change) in their transaction when
 # enabled (vindaris.lib.jobs).
 JOBS_ENABLED = env.bool("JOBS_ENABLED", default=True)
+
+# Webhooks (webhooks/): writes record events when enabled (vindaris.lib.events); the dispatcher
+# turns them into deliveries and sweeps deliveries due for an attempt every few seconds. A
+# delivery is tried WEBHOOKS_ATTEMPTS times, WEBHOOKS_RETRY_SECONDS × 2^(n-1) apart (with
+# jitter); an endpoint whose WEBHOOKS_DISABLE_AFTER last deliveries all failed is disabled.
+# Never to private, loopback or link-local addresses unless WEBHOOKS_ALLOW_PRIVATE (tests).
+WEBHOOKS_ENABLED = env.bool("WEBHOOKS_ENABLED", default=True)
+WEBHOOKS_ATTEMPTS = env.int("WEBHOOKS_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_SECONDS = env.float("WEBHOOKS_RETRY_SECONDS", default=30.0)
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=15)
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=5.0)
+WEBHOOKS_LEASE_SECONDS = env.float("WEBHOOKS_LEASE_SECONDS", default=60.0)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 LOGGING = {
     "version": 1,

@@ -17,3 +17,4 @@ STATIC_ROOT = BASE_DIR / ".state" / "test-static"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 # Uploads (imports) of the test run, apart from a development server's.
 MEDIA_ROOT = BASE_DIR / ".state" / "test-media"  # noqa: F405
+WEBHOOKS_ALLOW_PRIVATE = True  # the tests run a real receiver on loopback
