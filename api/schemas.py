@@ -24,6 +24,7 @@ from traceability.models import Flag as FlagModel
 from traceability.models import FlagKind
 from traceability.selectors import GoalRow, Headline
 from traceability.trees import Rollup
+from updates.health import GoalHealth as GoalHealthFigures
 from vindaris.tenancy.models import Membership, Role, User
 from work.models import Origin, TaskStatus
 from work.models import Task as TaskModel
@@ -158,6 +159,27 @@ class GoalRef(Document):
     priority: PriorityLabel
 
 
+class GoalHealth(Document):
+    """The goal's latest update and whether it is stale (a whole update cycle of the
+    organization went by without one, for an active goal)."""
+
+    health: Literal["on_track", "at_risk", "off_track"] | None = Field(
+        description="The latest update's health; null before the first update."
+    )
+    update: str | None = Field(description="The latest update's key.", examples=["U-7"])
+    updated_at: datetime | None
+    stale: bool
+
+
+def goal_health_out(health: GoalHealthFigures) -> GoalHealth:
+    return GoalHealth(
+        health=health.health,  # type: ignore[arg-type]  # one of Health's values, or None
+        update=f"U-{health.update_number}" if health.update_number else None,
+        updated_at=health.updated_at,
+        stale=health.stale,
+    )
+
+
 class Goal(GoalRef):
     description: str
     parent: str | None = Field(description="The parent goal's key.", examples=["G-3"])
@@ -173,6 +195,7 @@ class Goal(GoalRef):
     created_at: datetime
     updated_at: datetime
     url: str = Field(description="The goal's page.")
+    health: GoalHealth
 
 
 def goal_ref_out(goal: GoalModel) -> GoalRef:
@@ -185,12 +208,12 @@ def goal_ref_out(goal: GoalModel) -> GoalRef:
     )
 
 
-def goal_out(goal: GoalModel, *, slug: str) -> Goal:
-    """Needs `goal.parent` and `goal.owner.user` loaded."""
-    return Goal(**goal_fields(goal, slug=slug))
+def goal_out(goal: GoalModel, *, slug: str, health: GoalHealthFigures) -> Goal:
+    """Needs `goal.parent` and `goal.owner.user` loaded; `health` from updates.health."""
+    return Goal(**goal_fields(goal, slug=slug, health=health))
 
 
-def goal_fields(goal: GoalModel, *, slug: str) -> dict[str, Any]:
+def goal_fields(goal: GoalModel, *, slug: str, health: GoalHealthFigures) -> dict[str, Any]:
     """A goal's fields as its document shows them (for Goal and the documents that extend it)."""
     return dict(
         key=goal.key,
@@ -210,6 +233,7 @@ def goal_fields(goal: GoalModel, *, slug: str) -> dict[str, Any]:
         created_at=goal.created_at,
         updated_at=goal.updated_at,
         url=_url("goal_detail", slug, goal.number),
+        health=goal_health_out(health),
     )
 
 

@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from api import schemas
 from goals import visibility
 from goals.models import CheckIn, Goal
 from traceability.models import Flag
+from updates import health as updates_health
 from vindaris.lib import events
 from vindaris.tenancy.models import Membership, Organization
 from work.models import CheckInCredit, Task
@@ -67,10 +69,14 @@ def render_objects(
             data = schemas.task_out(task, slug=slug).model_dump(mode="json")
             out["task", task.pk] = Rendered(data, task.goal_id)
     if ids := wanted.get("goal"):
+        health = updates_health.of_goals(
+            organization=organization, goal_ids=ids, now=timezone.now()
+        )
         for goal in Goal.objects.filter(organization=organization, pk__in=ids).select_related(
             "parent", "owner__user"
         ):
-            data = schemas.goal_out(goal, slug=slug).model_dump(mode="json")
+            figures = health.get(goal.pk, updates_health.NO_HEALTH)
+            data = schemas.goal_out(goal, slug=slug, health=figures).model_dump(mode="json")
             out["goal", goal.pk] = Rendered(data, goal.pk)
     if ids := wanted.get("check_in"):
         credited: dict[int, list[int]] = {i: [] for i in ids}

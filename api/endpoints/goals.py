@@ -17,6 +17,8 @@ from goals import services as goal_services
 from goals.models import Goal, GoalStatus
 from goals.visibility import can_change, can_share
 from traceability import trees
+from updates import health as updates_health
+from updates.health import NO_HEALTH
 from vindaris.tenancy.models import Role
 from work import selectors as work_selectors
 from work import services as work_services
@@ -40,7 +42,7 @@ class GoalFilters(Schema):
 
 def goal_detail(actor: Actor, goal: Goal) -> schemas.GoalDetail:
     """The goal with its parents, its own work (the goal page's counts), its subtree's roll-up
-    (the trace's), its open flags and its outcomes. Five queries."""
+    (the trace's), its open flags, its outcomes and its health. Six queries."""
     counts = work_selectors.goal_counts(goal=goal)
     rollup = trees.goal_rollups(
         organization=actor.organization,
@@ -50,8 +52,13 @@ def goal_detail(actor: Actor, goal: Goal) -> schemas.GoalDetail:
     ).get(goal.pk, trees.Rollup())
     outcomes = goal_selectors.outcomes_of(goal=goal)
     flags = selectors.goal_open_flags(organization=actor.organization, goal=goal)
+    health = updates_health.of_goals(
+        organization=actor.organization, goal_ids=[goal.pk], now=timezone.now()
+    )
     return schemas.GoalDetail(
-        **schemas.goal_fields(goal, slug=actor.organization.slug),
+        **schemas.goal_fields(
+            goal, slug=actor.organization.slug, health=health.get(goal.pk, NO_HEALTH)
+        ),
         ancestors=[schemas.goal_ref_out(g) for g in goal_selectors.ancestors(goal=goal)],
         work=schemas.goal_work_out(counts),
         subtree=schemas.subtree_out(rollup),
@@ -79,7 +86,15 @@ def list_goals(request: HttpRequest, org_slug: OrgSlug, filters: Query[GoalFilte
     )
     items, cursor = paging.page(rows, filters.limit, "goals", lambda g: g.number)
     slug = actor.organization.slug
-    return {"items": [schemas.goal_out(g, slug=slug) for g in items], "next_cursor": cursor}
+    health = updates_health.of_goals(
+        organization=actor.organization, goal_ids=[g.pk for g in items], now=timezone.now()
+    )
+    return {
+        "items": [
+            schemas.goal_out(g, slug=slug, health=health.get(g.pk, NO_HEALTH)) for g in items
+        ],
+        "next_cursor": cursor,
+    }
 
 
 @router.post("/goals/", response={201: schemas.GoalDetail}, summary="Create a goal")

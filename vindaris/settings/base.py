@@ -193,6 +193,8 @@ CACHES = {
         "LOCATION": env("CACHE_URL", default=REDIS_URL.replace("redis+socket://", "unix://", 1)),
         "KEY_PREFIX": "vindaris",
         "TIMEOUT": 3600,
+        # A Redis that hangs must not hang a request: give up within a second.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 CELERY_BROKER_URL = REDIS_URL
