@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from goals import services as goal_services
 from goals.models import Goal, GoalStatus, Priority
-from tests.builders import make_goal, make_import, make_outcome, make_task
+from tests.builders import (
+    make_comment,
+    make_goal,
+    make_import,
+    make_outcome,
+    make_task,
+    make_update,
+    make_webhook_delivery,
+    make_webhook_endpoint,
+)
 from tests.factories import MembershipFactory, UserFactory
 from tests.isolation import classify, fill
 from traceability import services as trace_services
@@ -65,12 +74,18 @@ def world(org, admin, lead, planner, viewer):
     goal_services.goal_share(
         organization=org, actor=lead, goal=secret, member=granted, access="view"
     )
+    endpoint, _secret = make_webhook_endpoint(org, admin)
     samples = {
         "org_slug": org.slug,
         "goal_number": str(objective.number),
         "outcome_number": str(open_outcome.number),
         "task_number": str(open_task.number),
         "import_number": str(make_import(org, lead).number),
+        # the open goal's update and comment; webhook pages are admins' (lead's samples here)
+        "update_number": str(make_update(org, lead, open_goal).number),
+        "comment_number": str(make_comment(org, lead, goal=open_goal).number),
+        "endpoint_number": str(endpoint.number),
+        "event_id": str(make_webhook_delivery(org, admin, endpoint).event.event_id),
     }
     return {"granted": granted.user, "samples": samples, "secret": secret}
 
