@@ -196,3 +196,25 @@ def test_every_state_of_an_import_page_is_valid_html(org, lead, client_for, tmp_
         assert response.status_code == 200, name
     found = validate({name: r.content.decode() for name, r in pages.items()}, tmp_path)
     assert found == {}
+
+
+def test_forms_shown_again_with_their_errors_are_valid_html(
+    org, other_org, lead, outsider, client_for, tmp_path
+):
+    theirs = make_goal(other_org, outsider, "Theirs")
+    run = make_import(org, lead, LINEAR)
+    client = client_for(lead)
+    pages = {
+        "mapping with errors": client.post(
+            url(org, "apply", run.number),
+            {"default_estimate": "-3", "group-0": theirs.key, "status-0": "nope", "apply": ""},
+        ),
+        "upload with errors": client.post(
+            url(org), {"file": SimpleUploadedFile("notes.csv", b"Colour,Size\nred,2\n")}
+        ),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 400, name
+        assert b'class="error"' in response.content, name
+    found = validate({name: r.content.decode() for name, r in pages.items()}, tmp_path)
+    assert found == {}
